@@ -1,0 +1,246 @@
+//! Range checks for the run config: each error names the key, the value and what is allowed.
+
+use super::run::{DataSource, RunConfig};
+use crate::model::MIN_INPUT;
+
+/// One invalid value.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{key} = {value}: expected {expected}")]
+pub struct InvalidValue {
+    pub key: String,
+    pub value: String,
+    pub expected: String,
+}
+
+/// All invalid values of one config, in file order.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+pub struct InvalidConfig(pub Vec<InvalidValue>);
+
+struct Checker(Vec<InvalidValue>);
+
+impl Checker {
+    fn check(&mut self, ok: bool, key: &str, value: impl ToString, expected: &str) {
+        if !ok {
+            self.0.push(InvalidValue {
+                key: key.to_string(),
+                value: value.to_string(),
+                expected: expected.to_string(),
+            });
+        }
+    }
+
+    fn fraction(&mut self, key: &str, value: f64, low_open: bool) {
+        let ok =
+            value.is_finite() && value <= 1.0 && if low_open { value > 0.0 } else { value >= 0.0 };
+        let expected = if low_open {
+            "a number in (0, 1]"
+        } else {
+            "a number in [0, 1]"
+        };
+        self.check(ok, key, value, expected);
+    }
+
+    fn positive(&mut self, key: &str, value: f64) {
+        self.check(value.is_finite() && value > 0.0, key, value, "a number > 0");
+    }
+
+    fn range(&mut self, key: &str, value: [f64; 2], min: f64, max: f64) {
+        let ok = value.iter().all(|v| v.is_finite())
+            && min <= value[0]
+            && value[0] <= value[1]
+            && value[1] <= max;
+        self.check(
+            ok,
+            key,
+            format!("[{}, {}]", value[0], value[1]),
+            &format!("[low, high] with {min} <= low <= high <= {max}"),
+        );
+    }
+}
+
+impl RunConfig {
+    /// Checks every value; the error lists all that are out of range.
+    pub fn validate(&self) -> Result<(), InvalidConfig> {
+        let mut c = Checker(Vec::new());
+        c.check(self.epochs >= 1, "epochs", self.epochs, "at least 1");
+        c.check(
+            self.batch_size >= 1,
+            "batch_size",
+            self.batch_size,
+            "at least 1",
+        );
+        c.positive("base_lr", self.base_lr);
+
+        c.check(
+            self.model.input >= MIN_INPUT,
+            "model.input",
+            self.model.input,
+            "an image side of at least 32",
+        );
+        c.check(
+            self.model.width > 0.0 && self.model.width <= 4.0,
+            "model.width",
+            self.model.width,
+            "a MobileNet width multiplier in (0, 4]",
+        );
+
+        if let Err(e) = DataSource::parse(&self.data.source) {
+            c.check(false, "data.source", format!("{:?}", self.data.source), &e);
+        }
+        c.check(
+            self.data.val_fraction > 0.0 && self.data.val_fraction < 1.0,
+            "data.val_fraction",
+            self.data.val_fraction,
+            "a fraction in (0, 1)",
+        );
+        c.check(
+            self.data.builtin_classes >= 2 && self.data.builtin_classes <= 1000,
+            "data.builtin_classes",
+            self.data.builtin_classes,
+            "between 2 and 1000",
+        );
+        c.check(
+            self.data.builtin_train_per_class >= 1,
+            "data.builtin_train_per_class",
+            self.data.builtin_train_per_class,
+            "at least 1",
+        );
+        c.check(
+            self.data.builtin_val_per_class >= 1,
+            "data.builtin_val_per_class",
+            self.data.builtin_val_per_class,
+            "at least 1",
+        );
+        c.check(
+            self.data.builtin_size >= 8 && self.data.builtin_size <= 1024,
+            "data.builtin_size",
+            self.data.builtin_size,
+            "between 8 and 1024 pixels",
+        );
+        c.check(
+            self.data.prefetch >= 1,
+            "data.prefetch",
+            self.data.prefetch,
+            "at least 1 batch",
+        );
+
+        let a = &self.augment;
+        c.range("augment.crop_area", a.crop_area, 0.0, 1.0);
+        c.check(
+            a.crop_area[0] > 0.0,
+            "augment.crop_area",
+            format!("[{}, {}]", a.crop_area[0], a.crop_area[1]),
+            "a lower bound > 0",
+        );
+        c.range("augment.crop_aspect", a.crop_aspect, 0.01, 100.0);
+        c.check(
+            a.jitter.is_finite() && (0.0..1.0).contains(&a.jitter),
+            "augment.jitter",
+            a.jitter,
+            "a number in [0, 1)",
+        );
+        c.check(
+            a.lighting_std.is_finite() && a.lighting_std >= 0.0,
+            "augment.lighting_std",
+            a.lighting_std,
+            "a number >= 0",
+        );
+        c.fraction("augment.val_crop_ratio", a.val_crop_ratio, true);
+
+        let o = &self.optimizer;
+        c.check(
+            o.momentum.is_finite() && (0.0..1.0).contains(&o.momentum),
+            "optimizer.momentum",
+            o.momentum,
+            "a number in [0, 1)",
+        );
+        c.check(
+            o.weight_decay.is_finite() && o.weight_decay >= 0.0,
+            "optimizer.weight_decay",
+            o.weight_decay,
+            "a number >= 0",
+        );
+
+        let s = &self.schedule;
+        c.check(
+            s.step_epochs.windows(2).all(|w| w[0] < w[1]),
+            "schedule.step_epochs",
+            format!("{:?}", s.step_epochs),
+            "epochs in increasing order",
+        );
+        c.check(
+            s.step_factor > 0.0 && s.step_factor <= 1.0,
+            "schedule.step_factor",
+            s.step_factor,
+            "a factor in (0, 1]",
+        );
+
+        c.check(
+            self.linear_scaling.reference_batch >= 1,
+            "linear_scaling.reference_batch",
+            self.linear_scaling.reference_batch,
+            "at least 1",
+        );
+        c.check(
+            self.warmup.epochs.is_finite()
+                && self.warmup.epochs >= 0.0
+                && (!self.warmup.enabled || self.warmup.epochs < self.epochs as f64),
+            "warmup.epochs",
+            self.warmup.epochs,
+            &format!("a number of epochs >= 0 and below epochs ({})", self.epochs),
+        );
+
+        let lp = &self.low_precision;
+        c.check(
+            lp.loss_scale.is_finite() && lp.loss_scale >= 1.0,
+            "low_precision.loss_scale",
+            lp.loss_scale,
+            "a number >= 1",
+        );
+        c.check(
+            lp.growth_interval >= 1,
+            "low_precision.growth_interval",
+            lp.growth_interval,
+            "at least 1",
+        );
+
+        c.check(
+            self.label_smoothing.epsilon.is_finite()
+                && (0.0..1.0).contains(&self.label_smoothing.epsilon),
+            "label_smoothing.epsilon",
+            self.label_smoothing.epsilon,
+            "a number in [0, 1)",
+        );
+        c.positive("mixup.alpha", self.mixup.alpha);
+        c.check(
+            !self.mixup.enabled || self.mixup.off_epochs < self.epochs,
+            "mixup.off_epochs",
+            self.mixup.off_epochs,
+            &format!("fewer than epochs ({})", self.epochs),
+        );
+
+        let d = &self.distillation;
+        c.positive("distillation.temperature", d.temperature);
+        c.fraction("distillation.hard_weight", d.hard_weight, false);
+        c.check(
+            !d.enabled || !d.teacher.trim().is_empty(),
+            "distillation.teacher",
+            format!("{:?}", d.teacher),
+            "a teacher checkpoint or weights file when distillation is enabled",
+        );
+
+        c.check(
+            self.checkpoint.every_epochs >= 1,
+            "checkpoint.every_epochs",
+            self.checkpoint.every_epochs,
+            "at least 1",
+        );
+
+        if c.0.is_empty() {
+            Ok(())
+        } else {
+            Err(InvalidConfig(c.0))
+        }
+    }
+}

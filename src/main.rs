@@ -1,0 +1,9 @@
+//! The `botui` binary: the workbench (no arguments) and the headless commands.
+
+mod cli;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    cli::main()
+}

@@ -1,0 +1,318 @@
+//! The paper's model zoo as burn modules: ResNet 18-152 in variants A-D, MobileNet (v1) and
+//! Inception-V3, all behind one [`ModelConfig`].
+
+pub mod layers;
+pub mod resnet;
+pub mod summary;
+
+use std::fmt;
+use std::str::FromStr;
+
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+pub use layers::InitScheme;
+pub use resnet::{ResNet, ResNetConfig, ResNetVariant};
+pub use summary::{LayerRow, Summary};
+
+/// A model family and size, as the user writes it (`resnet50`, `mobilenet`, `inception_v3`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ModelName {
+    ResNet(usize),
+    MobileNet,
+    InceptionV3,
+}
+
+pub const RESNET_DEPTHS: [usize; 5] = [18, 34, 50, 101, 152];
+
+impl ModelName {
+    /// Every model the zoo has, in the order `botui model --list` shows them.
+    pub fn all() -> Vec<ModelName> {
+        let mut all: Vec<_> = RESNET_DEPTHS
+            .iter()
+            .map(|&d| ModelName::ResNet(d))
+            .collect();
+        all.push(ModelName::MobileNet);
+        all.push(ModelName::InceptionV3);
+        all
+    }
+
+    /// The image side the paper trains this model at.
+    pub fn paper_input(self) -> usize {
+        match self {
+            ModelName::InceptionV3 => 299,
+            _ => 224,
+        }
+    }
+}
+
+impl fmt::Display for ModelName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelName::ResNet(d) => write!(f, "resnet{d}"),
+            ModelName::MobileNet => write!(f, "mobilenet"),
+            ModelName::InceptionV3 => write!(f, "inception_v3"),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ModelError {
+    #[error("unknown model '{0}': expected one of {names}", names = known_models())]
+    UnknownModel(String),
+    #[error("invalid model setting {key} = {value}: {expected}")]
+    Invalid {
+        key: &'static str,
+        value: String,
+        expected: String,
+    },
+}
+
+fn known_models() -> String {
+    let mut names: Vec<String> = ModelName::all().iter().map(|m| m.to_string()).collect();
+    names.push("resnetNN with a variant suffix (resnet50d, resnet50_v1c)".into());
+    names.join(", ")
+}
+
+/// A parsed model argument: the name and a variant when the name carried one
+/// (`resnet50d`, `resnet50_v1b` in GluonCV's spelling).
+pub fn parse_model(s: &str) -> Result<(ModelName, Option<ResNetVariant>), ModelError> {
+    let lower = s.trim().to_ascii_lowercase().replace('-', "_");
+    match lower.as_str() {
+        "mobilenet" | "mobilenet_v1" | "mobilenet1.0" => return Ok((ModelName::MobileNet, None)),
+        "inception_v3" | "inceptionv3" | "inception" => return Ok((ModelName::InceptionV3, None)),
+        _ => {}
+    }
+    let unknown = || ModelError::UnknownModel(s.to_string());
+    let rest = lower.strip_prefix("resnet").ok_or_else(unknown)?;
+    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let depth: usize = digits.parse().map_err(|_| unknown())?;
+    if !RESNET_DEPTHS.contains(&depth) {
+        return Err(unknown());
+    }
+    let suffix = rest[digits.len()..]
+        .trim_start_matches("_v1")
+        .trim_start_matches('_');
+    let variant = match suffix {
+        "" => None,
+        v if v.len() == 1 => Some(v.parse::<ResNetVariant>().map_err(|_| unknown())?),
+        _ => return Err(unknown()),
+    };
+    Ok((ModelName::ResNet(depth), variant))
+}
+
+impl FromStr for ModelName {
+    type Err = ModelError;
+    fn from_str(s: &str) -> Result<Self, ModelError> {
+        parse_model(s).map(|(name, _)| name)
+    }
+}
+
+impl Serialize for ModelName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ModelName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Which stem a model gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StemKind {
+    /// `small` for inputs of 64 pixels or less, `imagenet` above.
+    #[default]
+    Auto,
+    /// The paper's stem for 224x224 images.
+    Imagenet,
+    /// 3x3 stride-1 first conv and no max pool, for 32x32-class images.
+    Small,
+}
+
+/// One config for every zoo model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelConfig {
+    pub name: ModelName,
+    /// ResNet only.
+    #[serde(default)]
+    pub variant: ResNetVariant,
+    pub classes: usize,
+    /// The side of the (square) images the model sees.
+    pub input: usize,
+    #[serde(default)]
+    pub stem: StemKind,
+    /// MobileNet's width multiplier.
+    #[serde(default = "one")]
+    pub width: f64,
+    #[serde(default)]
+    pub init: InitScheme,
+    /// Zero gamma in the last BN of every residual block (ResNet; a trick, off by default).
+    #[serde(default)]
+    pub zero_gamma: bool,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// The smallest input side every zoo model accepts.
+pub const MIN_INPUT: usize = 32;
+
+impl ModelConfig {
+    pub fn new(name: ModelName, classes: usize, input: usize) -> Self {
+        Self {
+            name,
+            variant: ResNetVariant::default(),
+            classes,
+            input,
+            stem: StemKind::Auto,
+            width: 1.0,
+            init: InitScheme::default(),
+            zero_gamma: false,
+        }
+    }
+
+    pub fn with_variant(mut self, variant: ResNetVariant) -> Self {
+        self.variant = variant;
+        self
+    }
+
+    pub fn small_input(&self) -> bool {
+        match self.stem {
+            StemKind::Auto => self.input <= 64,
+            StemKind::Imagenet => false,
+            StemKind::Small => true,
+        }
+    }
+
+    /// What `botui model` and the logs call this model (`resnet50_D`, `mobilenet_x0.5`).
+    pub fn display_name(&self) -> String {
+        match self.name {
+            ModelName::ResNet(_) => format!("{}-{}", self.name, self.variant),
+            ModelName::MobileNet if self.width != 1.0 => format!("mobilenet_x{}", self.width),
+            _ => self.name.to_string(),
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), ModelError> {
+        if self.classes < 2 {
+            return Err(ModelError::Invalid {
+                key: "classes",
+                value: self.classes.to_string(),
+                expected: "at least 2".into(),
+            });
+        }
+        if self.input < MIN_INPUT {
+            return Err(ModelError::Invalid {
+                key: "input",
+                value: self.input.to_string(),
+                expected: format!("an image side of at least {MIN_INPUT} pixels"),
+            });
+        }
+        if !(self.width > 0.0 && self.width <= 4.0) {
+            return Err(ModelError::Invalid {
+                key: "width",
+                value: self.width.to_string(),
+                expected: "a MobileNet width multiplier in (0, 4]".into(),
+            });
+        }
+        Ok(())
+    }
+
+    pub fn init(&self, device: &Device) -> Result<Model, ModelError> {
+        self.validate()?;
+        Ok(match self.name {
+            ModelName::ResNet(depth) => Model::ResNet(
+                ResNetConfig {
+                    depth,
+                    variant: self.variant,
+                    classes: self.classes,
+                    small_input: self.small_input(),
+                    init: self.init,
+                    zero_gamma: self.zero_gamma,
+                }
+                .init(device),
+            ),
+            ModelName::MobileNet | ModelName::InceptionV3 => {
+                return Err(ModelError::Invalid {
+                    key: "name",
+                    value: self.name.to_string(),
+                    expected: "a ResNet (this model is not in the zoo yet)".into(),
+                });
+            }
+        })
+    }
+}
+
+/// Any zoo model.
+#[derive(Module, Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum Model {
+    ResNet(ResNet),
+}
+
+impl Model {
+    /// Images `[n, 3, s, s]`, normalized -> logits `[n, classes]`.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        match self {
+            Model::ResNet(m) => m.forward(x),
+        }
+    }
+
+    /// The per-layer summary for one `[3, input, input]` image.
+    pub fn summary(&self, input: usize) -> Summary {
+        let mut s = Summary::default();
+        match self {
+            Model::ResNet(m) => m.describe([3, input, input], &mut s),
+        }
+        s
+    }
+}
+
+/// Calls `f` with the dotted path (`ResNet.layer1.0.Basic.bn1.gamma`) and shape of every
+/// float tensor of a module: parameters and BN running statistics.
+pub fn for_each_tensor<M: Module>(module: &M, f: impl FnMut(&str, &[usize])) {
+    struct PathVisitor<F> {
+        path: Vec<String>,
+        f: F,
+    }
+    impl<F: FnMut(&str, &[usize])> ModuleVisitor for PathVisitor<F> {
+        fn enter_module(&mut self, name: &str, _container_type: &str) {
+            self.path.push(name.to_string());
+        }
+        fn exit_module(&mut self, _name: &str, _container_type: &str) {
+            self.path.pop();
+        }
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let shape = param.lazy_shape();
+            (self.f)(&self.path.join("."), shape.as_slice());
+        }
+    }
+    module.visit(&mut PathVisitor {
+        path: Vec::new(),
+        f,
+    });
+}
+
+/// Parameters as PyTorch's `parameters()` counts them: every float parameter except BN
+/// running statistics (burn's `num_params()` counts those too).
+pub fn trainable_params<M: Module>(module: &M) -> usize {
+    let mut count = 0;
+    for_each_tensor(module, |path, shape| {
+        if !is_running_stat(path.rsplit('.').next().unwrap_or("")) {
+            count += shape.iter().product::<usize>();
+        }
+    });
+    count
+}
+
+/// BN buffers: neither trained nor counted as parameters.
+pub fn is_running_stat(leaf: &str) -> bool {
+    leaf == "running_mean" || leaf == "running_var"
+}

@@ -1,0 +1,2 @@
+//! Training.
+pub mod schedule;
