@@ -3,7 +3,9 @@
 //! and the run configuration. No terminal code lives here: the `botui` binary adds the CLI and
 //! the workbench on top.
 
+pub mod bench;
 pub mod config;
 pub mod device;
+pub mod fsutil;
 pub mod model;
 pub mod train;

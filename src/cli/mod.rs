@@ -1,5 +1,6 @@
 //! Command-line entry: parses arguments and dispatches to one module per command.
 
+mod bench;
 mod devices;
 mod model;
 
@@ -17,6 +18,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Throughput benchmarks (training steps, data pipeline).
+    Bench(bench::BenchArgs),
     /// List the devices this build has and which answer on this machine.
     Devices(devices::DevicesArgs),
     /// Print a zoo model's architecture, parameter count and multiply-accumulates.
@@ -26,6 +29,7 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Devices(args)) => devices::run(args),
         Some(Command::Model(args)) => model::run(args),
         None => Err(anyhow::anyhow!(

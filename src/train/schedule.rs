@@ -70,3 +70,69 @@ impl LrSchedule {
         (0..self.total_iters).map(|k| self.lr(k)).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Batch 1024 (lr 0.1 x 1024 / 256 = 0.4), 10 epochs of 100 iterations, 2 warmup epochs.
+    fn config(decay: DecayKind) -> RunConfig {
+        let mut c = RunConfig::default();
+        c.epochs = 10;
+        c.batch_size = 1024;
+        c.base_lr = 0.1;
+        c.warmup.enabled = true;
+        c.warmup.epochs = 2.0;
+        c.schedule.decay = decay;
+        c.schedule.step_epochs = vec![3, 6];
+        c.schedule.step_factor = 0.1;
+        c
+    }
+
+    fn assert_lr(s: &LrSchedule, k: usize, expected: f64) {
+        let got = s.lr(k);
+        assert!(
+            (got - expected).abs() <= 1e-9 + 1e-7 * expected.abs(),
+            "iteration {k}: lr {got} vs {expected}"
+        );
+    }
+
+    #[test]
+    fn warmup_then_cosine_by_hand() {
+        let s = LrSchedule::new(&config(DecayKind::Cosine), 100);
+        assert_eq!((s.total_iters, s.warmup_iters), (1000, 200));
+        // Warmup: batch i = k + 1 gets i * 0.4 / 200.
+        assert_lr(&s, 0, 0.002);
+        assert_lr(&s, 99, 0.2);
+        assert_lr(&s, 199, 0.4);
+        // Cosine over T = 800 iterations, t = k - 200.
+        assert_lr(&s, 200, 0.4);
+        assert_lr(&s, 400, 0.341_421_356_237); // 0.2 (1 + cos(pi / 4))
+        assert_lr(&s, 600, 0.2); // 0.2 (1 + cos(pi / 2))
+        assert_lr(&s, 999, 1.542_126e-6); // 0.2 (1 - cos(pi / 800))
+        assert_eq!(s.plan().len(), 1000);
+    }
+
+    #[test]
+    fn warmup_then_step_by_hand() {
+        let s = LrSchedule::new(&config(DecayKind::Step), 100);
+        assert_lr(&s, 150, 0.302); // still warming up: 151 * 0.4 / 200
+        assert_lr(&s, 250, 0.4); // epoch 2
+        assert_lr(&s, 299, 0.4);
+        assert_lr(&s, 300, 0.04); // epoch 3: first decay
+        assert_lr(&s, 599, 0.04);
+        assert_lr(&s, 600, 0.004); // epoch 6: second decay
+        assert_lr(&s, 999, 0.004);
+    }
+
+    #[test]
+    fn without_linear_scaling_or_warmup_the_base_lr_is_the_peak() {
+        let mut c = config(DecayKind::Step);
+        c.linear_scaling.enabled = false;
+        c.warmup.enabled = false;
+        let s = LrSchedule::new(&c, 100);
+        assert_eq!(s.warmup_iters, 0);
+        assert_lr(&s, 0, 0.1);
+        assert_lr(&s, 300, 0.01);
+    }
+}

@@ -1,0 +1,75 @@
+//! `botui bench train`: images per second of full training steps (forward, backward,
+//! optimizer) on random data after warm-up, the same step `benches/train_pytorch.py` times in
+//! PyTorch eager.
+
+use std::time::Instant;
+
+use burn::optim::GradientsParams;
+use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
+
+use crate::config::RunConfig;
+use crate::device::DeviceName;
+use crate::model::ModelConfig;
+use crate::train::loss::soft_cross_entropy;
+use crate::train::optim::build_optimizer;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TrainBenchResult {
+    pub model: String,
+    pub device: String,
+    pub input: usize,
+    pub batch: usize,
+    pub steps: usize,
+    pub seconds: f64,
+    pub images_per_sec: f64,
+}
+
+/// Times `steps` training steps after `warmup` untimed ones.
+pub fn bench_train(
+    model: &ModelConfig,
+    device: DeviceName,
+    batch: usize,
+    warmup: usize,
+    steps: usize,
+) -> Result<TrainBenchResult, String> {
+    let base = device.resolve().map_err(|e| e.to_string())?;
+    base.seed(0);
+    let ad = base.clone().autodiff();
+    let mut net = model.init(&ad).map_err(|e| e.to_string())?;
+    let mut optim = build_optimizer(&RunConfig::default());
+    let s = model.input;
+    let x = Tensor::<4>::random([batch, 3, s, s], Distribution::Normal(0.0, 1.0), &ad);
+    let labels: Vec<i64> = (0..batch as i64)
+        .map(|i| i % model.classes as i64)
+        .collect();
+    let y = Tensor::<1, Int>::from_data(TensorData::new(labels, [batch]), &ad);
+    let targets = y.one_hot(model.classes).float();
+    let mut run = |n: usize| {
+        for _ in 0..n {
+            let logits = net.forward(x.clone());
+            let loss = soft_cross_entropy(logits, targets.clone());
+            let grads = GradientsParams::from_grads(loss.backward(), &net);
+            net = optim.step(0.01, net.clone(), grads);
+        }
+        sync(&base, &net);
+    };
+    run(warmup);
+    let start = Instant::now();
+    run(steps);
+    let seconds = start.elapsed().as_secs_f64();
+    Ok(TrainBenchResult {
+        model: model.display_name(),
+        device: device.to_string(),
+        input: s,
+        batch,
+        steps,
+        seconds,
+        images_per_sec: (steps * batch) as f64 / seconds,
+    })
+}
+
+/// Waits for queued work: reading one weight back forces every step before it to finish.
+fn sync(device: &Device, net: &crate::model::Model) {
+    let _ = device.sync();
+    let _ = crate::model::trainable_params(net);
+}

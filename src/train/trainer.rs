@@ -1,0 +1,113 @@
+//! The trainer: one run in a background thread. It talks only through typed channels, events
+//! out and commands in; sending an event never blocks (a slow or gone receiver cannot stall
+//! training), and a closed command channel stops the run cleanly.
+
+use std::path::PathBuf;
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{Receiver, Sender, unbounded};
+
+use crate::config::RunConfig;
+
+use super::events::{LogLevel, TrainCommand, TrainEvent};
+use super::session::Session;
+use super::source::BatchSource;
+
+/// What to run and where.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    pub config: RunConfig,
+    /// The run folder: created for a new run, read for a resumed one.
+    pub run_dir: PathBuf,
+    /// Continue the run in `run_dir` from its last checkpoint.
+    pub resume: bool,
+}
+
+/// Opens the dataset inside the trainer thread (scanning a large folder takes a while).
+pub type SourceFactory =
+    Box<dyn FnOnce(&RunConfig) -> Result<Box<dyn BatchSource>, String> + Send + 'static>;
+
+/// The front end's side of a running trainer.
+pub struct TrainerHandle {
+    pub events: Receiver<TrainEvent>,
+    commands: Sender<TrainCommand>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// The trainer thread's name; panic hooks use it to tell a trainer panic (reported as
+/// [`TrainEvent::Failed`]) from a front-end panic.
+pub const TRAINER_THREAD: &str = "botui-trainer";
+
+impl TrainerHandle {
+    /// Sends a command; a finished trainer ignores it.
+    pub fn send(&self, command: TrainCommand) {
+        let _ = self.commands.send(command);
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.thread.as_ref().is_none_or(|t| t.is_finished())
+    }
+
+    /// Waits for the thread to end.
+    pub fn join(mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Starts a run in a background thread.
+pub fn spawn(request: RunRequest, open_source: SourceFactory) -> TrainerHandle {
+    let (event_tx, event_rx) = unbounded();
+    let (command_tx, command_rx) = unbounded();
+    let thread = std::thread::Builder::new()
+        .name(TRAINER_THREAD.into())
+        .spawn(move || run_guarded(request, open_source, event_tx, command_rx))
+        .expect("spawning the trainer thread");
+    TrainerHandle {
+        events: event_rx,
+        commands: command_tx,
+        thread: Some(thread),
+    }
+}
+
+/// Runs the session, turning errors and panics (LibTorch reports out-of-memory by panicking)
+/// into a [`TrainEvent::Failed`].
+fn run_guarded(
+    request: RunRequest,
+    open_source: SourceFactory,
+    events: Sender<TrainEvent>,
+    commands: Receiver<TrainCommand>,
+) {
+    let tx = events.clone();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        Session::run(request, open_source, events, commands)
+    }));
+    let error = match result {
+        Ok(Ok(())) => return,
+        Ok(Err(e)) => e.to_string(),
+        Err(panic) => explain_panic(panic),
+    };
+    let _ = tx.send(TrainEvent::Log {
+        level: LogLevel::Error,
+        message: error.clone(),
+    });
+    let _ = tx.send(TrainEvent::Failed { error });
+}
+
+fn explain_panic(panic: Box<dyn std::any::Any + Send>) -> String {
+    let message = panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "unknown panic".into());
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("out of memory") || lower.contains("cannot allocate") {
+        format!(
+            "the device ran out of memory ({}); try a smaller batch_size or input size",
+            message.lines().next().unwrap_or_default()
+        )
+    } else {
+        format!("the trainer crashed: {message}")
+    }
+}

@@ -1,0 +1,209 @@
+//! The trainer thread end to end on a tiny learnable dataset: events, run files, pause/stop,
+//! resume, and the loss guard.
+
+use std::path::Path;
+use std::time::Duration;
+
+use botui::config::RunConfig;
+use botui::model::ModelName;
+use botui::train::source::ColorSource;
+use botui::train::{RunRequest, TrainCommand, TrainEvent, spawn};
+
+fn tiny_config() -> RunConfig {
+    let mut c = RunConfig::default();
+    c.model.name = ModelName::ResNet(18);
+    c.model.input = 32;
+    c.epochs = 3;
+    c.batch_size = 8;
+    c.base_lr = 0.02;
+    c.zero_gamma.enabled = true;
+    c.linear_scaling.enabled = false;
+    c.schedule.step_epochs = vec![];
+    c
+}
+
+fn source(_: &RunConfig) -> Result<Box<dyn botui::train::source::BatchSource>, String> {
+    Ok(Box::new(ColorSource::new(4, 32, 96, 32, 1)))
+}
+
+fn collect(request: RunRequest) -> Vec<TrainEvent> {
+    let handle = spawn(request, Box::new(source));
+    let events: Vec<TrainEvent> = handle.events.iter().collect();
+    handle.join();
+    events
+}
+
+fn epoch_ends(events: &[TrainEvent]) -> Vec<&botui::train::EpochMetrics> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            TrainEvent::EpochEnd(m) => Some(m),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_short_run_learns_and_writes_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let events = collect(RunRequest {
+        config: tiny_config(),
+        run_dir: run.clone(),
+        resume: false,
+    });
+    assert!(matches!(events.first(), Some(TrainEvent::Started(s)) if s.lr_plan.len() == 36));
+    assert!(events.iter().any(|e| matches!(e, TrainEvent::Iteration(_))));
+    let ends = epoch_ends(&events);
+    assert_eq!(ends.len(), 3, "{events:#?}");
+    // 4 classes: chance is 25 %.
+    assert!(ends[2].val_top1 > 60.0, "val top-1 {}", ends[2].val_top1);
+    assert!(matches!(
+        events.last(),
+        Some(TrainEvent::Finished {
+            epochs_done: 3,
+            stopped: false,
+            ..
+        })
+    ));
+    for file in [
+        "config.toml",
+        "classes.json",
+        "metrics.jsonl",
+        "summary.csv",
+        "last.bpk",
+        "last.json",
+        "best.bpk",
+    ] {
+        assert!(run.join(file).is_file(), "{file} missing");
+    }
+    let jsonl = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
+    assert_eq!(jsonl.lines().count(), 3);
+    let first: serde_json::Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
+    for key in [
+        "epoch",
+        "train_loss",
+        "val_loss",
+        "val_top1",
+        "val_top5",
+        "lr",
+        "images_per_sec",
+        "seconds",
+    ] {
+        assert!(first.get(key).is_some(), "metrics.jsonl lacks {key}");
+    }
+    let csv = std::fs::read_to_string(run.join("summary.csv")).unwrap();
+    assert!(csv.starts_with("epoch,train_loss,eval_loss,eval_top1,eval_top5,lr\n"));
+}
+
+#[test]
+fn stop_then_resume_continues_where_it_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let mut config = tiny_config();
+    config.epochs = 2;
+    let handle = spawn(
+        RunRequest {
+            config,
+            run_dir: run.clone(),
+            resume: false,
+        },
+        Box::new(source),
+    );
+    // Stop during the second epoch.
+    let mut stopped_at = None;
+    for event in handle.events.iter() {
+        if let TrainEvent::EpochEnd(m) = &event
+            && m.epoch == 1
+        {
+            handle.send(TrainCommand::Stop);
+        }
+        if let TrainEvent::Finished {
+            epochs_done,
+            stopped,
+            ..
+        } = event
+        {
+            stopped_at = Some((epochs_done, stopped));
+        }
+    }
+    handle.join();
+    assert_eq!(stopped_at, Some((1, true)));
+    let resumed = collect(RunRequest {
+        config: RunConfig::default(), // ignored: the run's own config.toml is used
+        run_dir: run.clone(),
+        resume: true,
+    });
+    let Some(TrainEvent::Started(start)) = resumed.first() else {
+        panic!("{resumed:#?}")
+    };
+    assert_eq!(start.history.len(), 1, "the first epoch's metrics are kept");
+    let ends = epoch_ends(&resumed);
+    assert_eq!(ends.iter().map(|m| m.epoch).collect::<Vec<_>>(), vec![2]);
+    let jsonl = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
+    assert_eq!(jsonl.lines().count(), 2);
+}
+
+#[test]
+fn pause_blocks_until_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let handle = spawn(
+        RunRequest {
+            config: tiny_config(),
+            run_dir: dir.path().join("run"),
+            resume: false,
+        },
+        Box::new(source),
+    );
+    handle.send(TrainCommand::Pause);
+    let mut saw_pause = false;
+    while let Ok(event) = handle.events.recv_timeout(Duration::from_secs(60)) {
+        if matches!(event, TrainEvent::Paused) {
+            saw_pause = true;
+            break;
+        }
+    }
+    assert!(saw_pause);
+    // While paused, no iteration happens.
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        handle
+            .events
+            .try_iter()
+            .all(|e| !matches!(e, TrainEvent::Iteration(_))),
+    );
+    handle.send(TrainCommand::Stop);
+    handle.join();
+}
+
+#[test]
+fn resume_of_a_folder_that_is_not_a_run_fails_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = collect(RunRequest {
+        config: tiny_config(),
+        run_dir: dir.path().to_path_buf(),
+        resume: true,
+    });
+    let Some(TrainEvent::Failed { error }) = events.last() else {
+        panic!("{events:#?}")
+    };
+    assert!(error.contains("not a botui run folder"), "{error}");
+    assert!(error.contains(&dir.path().display().to_string()));
+}
+
+#[test]
+fn a_diverging_loss_stops_with_the_iteration() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = tiny_config();
+    config.base_lr = 1e30;
+    let events = collect(RunRequest {
+        config,
+        run_dir: dir.path().join("run"),
+        resume: false,
+    });
+    let Some(TrainEvent::Failed { error }) = events.last() else {
+        panic!("{events:#?}")
+    };
+    assert!(error.contains("at iteration"), "{error}");
+    let _ = Path::new(&error);
+}
