@@ -2,6 +2,7 @@
 //! Inception-V3, all behind one [`ModelConfig`].
 
 pub mod layers;
+pub mod mobilenet;
 pub mod resnet;
 pub mod summary;
 
@@ -13,6 +14,7 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 pub use layers::InitScheme;
+pub use mobilenet::{MobileNet, MobileNetConfig};
 pub use resnet::{ResNet, ResNetConfig, ResNetVariant};
 pub use summary::{LayerRow, Summary};
 
@@ -147,12 +149,15 @@ pub struct ModelConfig {
     pub input: usize,
     #[serde(default)]
     pub stem: StemKind,
-    /// MobileNet's width multiplier.
+    /// MobileNet's width multiplier (channels = round(c * width), at least 8); the other
+    /// models ignore it.
     #[serde(default = "one")]
     pub width: f64,
     #[serde(default)]
     pub init: InitScheme,
-    /// Zero gamma in the last BN of every residual block (ResNet; a trick, off by default).
+    /// Zero gamma in the last BN of every residual block (a trick, off by default). ResNet only:
+    /// MobileNet has no residual blocks, so it ignores it (the paper's "efficient" setting
+    /// turns it on for all its models).
     #[serde(default)]
     pub zero_gamma: bool,
 }
@@ -239,11 +244,20 @@ impl ModelConfig {
                 }
                 .init(device),
             ),
-            ModelName::MobileNet | ModelName::InceptionV3 => {
+            ModelName::MobileNet => Model::MobileNet(
+                MobileNetConfig {
+                    classes: self.classes,
+                    width: self.width,
+                    small_input: self.small_input(),
+                    init: self.init,
+                }
+                .init(device),
+            ),
+            ModelName::InceptionV3 => {
                 return Err(ModelError::Invalid {
                     key: "name",
                     value: self.name.to_string(),
-                    expected: "a ResNet (this model is not in the zoo yet)".into(),
+                    expected: "a ResNet or MobileNet (this model is not in the zoo yet)".into(),
                 });
             }
         })
@@ -255,6 +269,7 @@ impl ModelConfig {
 #[allow(clippy::large_enum_variant)]
 pub enum Model {
     ResNet(ResNet),
+    MobileNet(MobileNet),
 }
 
 impl Model {
@@ -262,6 +277,7 @@ impl Model {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         match self {
             Model::ResNet(m) => m.forward(x),
+            Model::MobileNet(m) => m.forward(x),
         }
     }
 
@@ -270,6 +286,7 @@ impl Model {
         let mut s = Summary::default();
         match self {
             Model::ResNet(m) => m.describe([3, input, input], &mut s),
+            Model::MobileNet(m) => m.describe([3, input, input], &mut s),
         }
         s
     }
