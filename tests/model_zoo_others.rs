@@ -1,11 +1,16 @@
-//! MobileNet (v1) against its published counts, the forward shapes the summary promises at
-//! small and native sizes, the small-input stem and the width multiplier.
+//! MobileNet (v1) and Inception-V3 against their published counts, the forward shapes the
+//! summary promises at small and native sizes, the small-input stems and MobileNet's width
+//! multiplier.
 //!
 //! Reference numbers (1000 classes): MobileNet v1 from the MobileNet paper's Table 6 and Keras'
 //! model table (1.0: 4.24 M params, 569 M mult-adds; 0.75: 325 M; 0.5: 149 M; 0.25: 41 M), with
-//! the exact parameter counts of Keras' `MobileNet(alpha)` (FC classifier with bias).
+//! the exact parameter counts of Keras' `MobileNet(alpha)` (FC classifier with bias); Inception-V3
+//! from torchvision (`inception_v3` weight metadata: 27,161,264 params with the auxiliary
+//! classifier, whose 3,326,696 params botui does not build; 5.71 GFLOPS = MACs at 299).
 
-use botui::model::{Model, ModelConfig, ModelName, StemKind, trainable_params};
+use botui::model::{
+    Model, ModelConfig, ModelName, StemKind, for_each_tensor, is_running_stat, trainable_params,
+};
 use burn::tensor::{Device, Distribution, Tensor};
 
 fn config(name: ModelName, input: usize, stem: StemKind) -> ModelConfig {
@@ -98,6 +103,26 @@ fn mobilenet_params_follow_the_block_formula() {
 }
 
 #[test]
+fn inception_counts_match_torchvision() {
+    let model = config(ModelName::InceptionV3, 299, StemKind::Auto)
+        .init(&Device::flex())
+        .unwrap();
+    let summary = model.summary(299);
+    let params = 27_161_264 - 3_326_696;
+    assert_eq!(params, 23_834_568);
+    assert_eq!(summary.params(), params, "summary params");
+    assert_eq!(trainable_params(&model), params, "module params");
+    assert_macs_near("inception_v3", summary.macs(), 5.71e9);
+    // The mixed stages see 35, 17 and 8 pixels at 299.
+    assert_eq!(row_output(&model, 299, "maxpool2"), [192, 35, 35]);
+    assert_eq!(row_output(&model, 299, "mixed_5b.cat"), [256, 35, 35]);
+    assert_eq!(row_output(&model, 299, "mixed_5d.cat"), [288, 35, 35]);
+    assert_eq!(row_output(&model, 299, "mixed_6a.cat"), [768, 17, 17]);
+    assert_eq!(row_output(&model, 299, "mixed_7a.cat"), [1280, 8, 8]);
+    assert_eq!(row_output(&model, 299, "mixed_7c.cat"), [2048, 8, 8]);
+}
+
+#[test]
 fn mobilenet_runs_forward_at_small_and_native_sizes() {
     let device = Device::flex();
     for (input, small) in [(32, true), (64, true), (224, false)] {
@@ -150,14 +175,82 @@ fn width_multiplier_scales_every_layer() {
 }
 
 #[test]
+fn inception_runs_forward_at_32_64_and_299() {
+    let device = Device::flex();
+    for input in [32, 64, 299] {
+        let config = ModelConfig::new(ModelName::InceptionV3, 10, input);
+        let model = config.init(&device).unwrap();
+        assert_eq!(model.summary(input).rows.last().unwrap().output, [10, 1, 1]);
+        assert_forward(&model, 1, input, 10, &format!("inception_v3 at {input}"));
+    }
+}
+
+#[test]
+fn inception_small_stem_keeps_the_image_side() {
+    let model = config(ModelName::InceptionV3, 32, StemKind::Small)
+        .init(&Device::flex())
+        .unwrap();
+    let summary = model.summary(32);
+    assert!(!summary.rows.iter().any(|r| r.name.starts_with("maxpool")));
+    assert_eq!(row_output(&model, 32, "conv2d_4a_3x3.conv"), [192, 32, 32]);
+    // 32 -> (32 - 3) / 2 + 1 = 15 -> (15 - 3) / 2 + 1 = 7.
+    assert_eq!(row_output(&model, 32, "mixed_5d.cat"), [288, 32, 32]);
+    assert_eq!(row_output(&model, 32, "mixed_6e.cat"), [768, 15, 15]);
+    assert_eq!(row_output(&model, 32, "mixed_7c.cat"), [2048, 7, 7]);
+    // The conv shapes are torchvision's: the same parameters as the imagenet stem.
+    assert_eq!(summary.params(), 23_834_568);
+}
+
+#[test]
+fn inception_imagenet_stem_needs_75_pixels() {
+    let device = Device::flex();
+    // Explicit imagenet stem below 75: an error naming the key and the minimum.
+    for input in [32, 64, 74] {
+        let err = config(ModelName::InceptionV3, input, StemKind::Imagenet)
+            .init(&device)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!("input = {input}")) && err.contains("75"),
+            "{err}"
+        );
+    }
+    // Auto picks the small stem wherever the imagenet one cannot work.
+    for (input, small) in [
+        (64, true),
+        (65, true),
+        (74, true),
+        (75, false),
+        (299, false),
+    ] {
+        let config = config(ModelName::InceptionV3, input, StemKind::Auto);
+        assert_eq!(config.small_input(), small, "auto stem at {input}");
+    }
+    // ResNet and MobileNet keep the plain rule (small up to 64).
+    assert!(!config(ModelName::MobileNet, 65, StemKind::Auto).small_input());
+    // 75 is the smallest side the shape arithmetic allows: Mixed_7a gets 3 pixels.
+    let model = config(ModelName::InceptionV3, 75, StemKind::Imagenet)
+        .init(&device)
+        .unwrap();
+    assert_eq!(row_output(&model, 75, "mixed_6e.cat"), [768, 3, 3]);
+    assert_eq!(row_output(&model, 75, "mixed_7c.cat"), [2048, 1, 1]);
+    assert_eq!(row_output(&model, 74, "mixed_7a.cat")[1], 0);
+    assert_forward(&model, 1, 75, 1000, "inception_v3, imagenet stem at 75");
+}
+
+#[test]
 fn zero_gamma_is_ignored_without_residual_blocks() {
     let device = Device::flex();
-    for name in std::iter::once(ModelName::MobileNet) {
+    for name in [ModelName::MobileNet, ModelName::InceptionV3] {
         let mut config = ModelConfig::new(name, 10, 32);
         config.zero_gamma = true;
         let model = config.init(&device).unwrap();
         let gammas = match &model {
             Model::MobileNet(m) => vec![m.blocks[12].pw.bn.gamma.val()],
+            Model::InceptionV3(m) => vec![
+                m.mixed_5b.branch_pool.bn.gamma.val(),
+                m.mixed_7c.branch3x3dbl_3b.bn.gamma.val(),
+            ],
             Model::ResNet(_) => unreachable!(),
         };
         for gamma in gammas {
@@ -168,13 +261,49 @@ fn zero_gamma_is_ignored_without_residual_blocks() {
 }
 
 #[test]
+fn inception_uses_torchvision_names_and_bn_eps() {
+    let model = config(ModelName::InceptionV3, 299, StemKind::Auto)
+        .init(&Device::flex())
+        .unwrap();
+    let mut paths = Vec::new();
+    for_each_tensor(&model, |path, _| paths.push(path.to_string()));
+    for expected in [
+        "conv2d_1a_3x3.conv.weight",
+        "conv2d_4a_3x3.bn.gamma",
+        "mixed_5b.branch5x5_2.conv.weight",
+        "mixed_6e.branch7x7dbl_5.bn.running_var",
+        "mixed_7a.branch7x7x3_4.conv.weight",
+        "mixed_7c.branch3x3dbl_3b.conv.weight",
+        "fc.weight",
+    ] {
+        assert!(
+            paths.iter().any(|p| p.ends_with(expected)),
+            "no tensor named *{expected}"
+        );
+    }
+    // torchvision's state dict without aux_logits: 94 BasicConv2d (conv weight + 4 BN tensors)
+    // + fc weight and bias, leaving out the 94 num_batches_tracked counters.
+    assert_eq!(paths.len(), 94 * 5 + 2);
+    let stats = paths
+        .iter()
+        .filter(|p| is_running_stat(p.rsplit('.').next().unwrap()))
+        .count();
+    assert_eq!(stats, 94 * 2);
+    let Model::InceptionV3(net) = &model else {
+        unreachable!()
+    };
+    assert_eq!(net.conv2d_1a_3x3.bn.epsilon, 1e-3);
+    assert_eq!(net.mixed_7c.branch_pool.bn.epsilon, 1e-3);
+}
+
+#[test]
 fn both_init_schemes_build() {
     let device = Device::flex();
     for init in [
         botui::model::InitScheme::Xavier,
         botui::model::InitScheme::Kaiming,
     ] {
-        for name in std::iter::once(ModelName::MobileNet) {
+        for name in [ModelName::MobileNet, ModelName::InceptionV3] {
             let mut config = ModelConfig::new(name, 10, 32);
             config.init = init;
             let model = config.init(&device).unwrap();

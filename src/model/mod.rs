@@ -1,6 +1,7 @@
 //! The paper's model zoo as burn modules: ResNet 18-152 in variants A-D, MobileNet (v1) and
 //! Inception-V3, all behind one [`ModelConfig`].
 
+pub mod inception;
 pub mod layers;
 pub mod mobilenet;
 pub mod resnet;
@@ -13,6 +14,7 @@ use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+pub use inception::{InceptionV3, InceptionV3Config};
 pub use layers::InitScheme;
 pub use mobilenet::{MobileNet, MobileNetConfig};
 pub use resnet::{ResNet, ResNetConfig, ResNetVariant};
@@ -45,6 +47,15 @@ impl ModelName {
         match self {
             ModelName::InceptionV3 => 299,
             _ => 224,
+        }
+    }
+
+    /// The smallest image side this model's imagenet stem takes (75 for Inception-V3, whose
+    /// stem convs and pools are unpadded; [`MIN_INPUT`] for the others).
+    pub fn imagenet_stem_min_input(self) -> usize {
+        match self {
+            ModelName::InceptionV3 => inception::IMAGENET_STEM_MIN_INPUT,
+            _ => MIN_INPUT,
         }
     }
 }
@@ -128,7 +139,8 @@ impl<'de> Deserialize<'de> for ModelName {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StemKind {
-    /// `small` for inputs of 64 pixels or less, `imagenet` above.
+    /// `small` for inputs of 64 pixels or less, `imagenet` above (and `small` wherever the
+    /// imagenet stem cannot take the input: Inception-V3 below 75 pixels).
     #[default]
     Auto,
     /// The paper's stem for 224x224 images.
@@ -156,8 +168,8 @@ pub struct ModelConfig {
     #[serde(default)]
     pub init: InitScheme,
     /// Zero gamma in the last BN of every residual block (a trick, off by default). ResNet only:
-    /// MobileNet has no residual blocks, so it ignores it (the paper's "efficient" setting
-    /// turns it on for all its models).
+    /// MobileNet and Inception-V3 have no residual blocks, so they ignore it (the paper's
+    /// "efficient" setting turns it on for all three models).
     #[serde(default)]
     pub zero_gamma: bool,
 }
@@ -190,7 +202,7 @@ impl ModelConfig {
 
     pub fn small_input(&self) -> bool {
         match self.stem {
-            StemKind::Auto => self.input <= 64,
+            StemKind::Auto => self.input <= 64 || self.input < self.name.imagenet_stem_min_input(),
             StemKind::Imagenet => false,
             StemKind::Small => true,
         }
@@ -227,6 +239,18 @@ impl ModelConfig {
                 expected: "a MobileNet width multiplier in (0, 4]".into(),
             });
         }
+        let min = self.name.imagenet_stem_min_input();
+        if self.stem == StemKind::Imagenet && self.input < min {
+            return Err(ModelError::Invalid {
+                key: "input",
+                value: self.input.to_string(),
+                expected: format!(
+                    "at least {min} pixels for {} with stem = imagenet \
+                     (use stem = small or auto below that)",
+                    self.name
+                ),
+            });
+        }
         Ok(())
     }
 
@@ -253,13 +277,14 @@ impl ModelConfig {
                 }
                 .init(device),
             ),
-            ModelName::InceptionV3 => {
-                return Err(ModelError::Invalid {
-                    key: "name",
-                    value: self.name.to_string(),
-                    expected: "a ResNet or MobileNet (this model is not in the zoo yet)".into(),
-                });
-            }
+            ModelName::InceptionV3 => Model::InceptionV3(
+                InceptionV3Config {
+                    classes: self.classes,
+                    small_input: self.small_input(),
+                    init: self.init,
+                }
+                .init(device),
+            ),
         })
     }
 }
@@ -270,6 +295,7 @@ impl ModelConfig {
 pub enum Model {
     ResNet(ResNet),
     MobileNet(MobileNet),
+    InceptionV3(InceptionV3),
 }
 
 impl Model {
@@ -278,6 +304,7 @@ impl Model {
         match self {
             Model::ResNet(m) => m.forward(x),
             Model::MobileNet(m) => m.forward(x),
+            Model::InceptionV3(m) => m.forward(x),
         }
     }
 
@@ -287,6 +314,7 @@ impl Model {
         match self {
             Model::ResNet(m) => m.describe([3, input, input], &mut s),
             Model::MobileNet(m) => m.describe([3, input, input], &mut s),
+            Model::InceptionV3(m) => m.describe([3, input, input], &mut s),
         }
         s
     }
