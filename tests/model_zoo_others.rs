@@ -6,7 +6,8 @@
 //! model table (1.0: 4.24 M params, 569 M mult-adds; 0.75: 325 M; 0.5: 149 M; 0.25: 41 M), with
 //! the exact parameter counts of Keras' `MobileNet(alpha)` (FC classifier with bias); Inception-V3
 //! from torchvision (`inception_v3` weight metadata: 27,161,264 params with the auxiliary
-//! classifier, whose 3,326,696 params botui does not build; 5.71 GFLOPS = MACs at 299).
+//! classifier, whose 3,326,696 params botui does not build; 5.71 GFLOPS = MACs at 299). An
+//! ignored test checks the logits against torchvision's with the same weights.
 
 use botui::model::{
     Model, ModelConfig, ModelName, StemKind, for_each_tensor, is_running_stat, trainable_params,
@@ -308,6 +309,69 @@ fn both_init_schemes_build() {
             config.init = init;
             let model = config.init(&device).unwrap();
             assert_forward(&model, 1, 32, 10, &format!("{name} {init:?}"));
+        }
+    }
+}
+
+/// Reads a little-endian f32 file written by numpy's `tofile`.
+fn read_f32(path: &std::path::Path) -> Vec<f32> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
+
+/// Same weights, same logits as torchvision (eval mode, at 299 and at the imagenet stem's
+/// minimum of 75). Needs a reference folder made with the venv's torchvision:
+///
+/// ```text
+/// import sys, torch, torchvision
+/// torch.manual_seed(0); out = sys.argv[1]
+/// m = torchvision.models.inception_v3(aux_logits=False, init_weights=True, num_classes=10)
+/// for b in m.modules():
+///     if isinstance(b, torch.nn.BatchNorm2d):
+///         b.momentum = None; b.reset_running_stats()
+///         b.weight.data.uniform_(0.5, 1.5); b.bias.data.uniform_(-0.1, 0.1)
+/// m.train()
+/// with torch.no_grad(): m(torch.randn(8, 3, 299, 299))
+/// m.eval(); torch.save(m.state_dict(), f"{out}/inception_v3.pth")
+/// for s in (299, 75):
+///     x = torch.randn(2, 3, s, s)
+///     with torch.no_grad(): y = m(x)
+///     x.numpy().astype("<f4").tofile(f"{out}/x{s}.f32")
+///     y.numpy().astype("<f4").tofile(f"{out}/y{s}.f32")
+/// ```
+///
+/// then `BOTUI_INCEPTION_REF=DIR cargo test --test model_zoo_others -- --ignored`.
+#[test]
+#[ignore = "needs BOTUI_INCEPTION_REF, a folder made with torchvision (see the doc comment)"]
+fn inception_matches_torchvision() {
+    use burn::store::{ModuleSnapshot, PytorchStore};
+    let dir = std::path::PathBuf::from(
+        std::env::var("BOTUI_INCEPTION_REF").expect("BOTUI_INCEPTION_REF: the reference folder"),
+    );
+    let device = Device::flex();
+    let mut model = ModelConfig::new(ModelName::InceptionV3, 10, 299)
+        .init(&device)
+        .unwrap();
+    let mut store = PytorchStore::from_file(dir.join("inception_v3.pth"))
+        .with_key_remapping(r"^Conv2d_", "conv2d_")
+        .with_key_remapping(r"^Mixed_", "mixed_")
+        .allow_partial(true);
+    let applied = model.load_from(&mut store).unwrap();
+    assert!(applied.missing.is_empty(), "missing: {:?}", applied.missing);
+    for s in [299, 75] {
+        let x = read_f32(&dir.join(format!("x{s}.f32")));
+        let expected = read_f32(&dir.join(format!("y{s}.f32")));
+        let x = Tensor::<4>::from_data(burn::tensor::TensorData::new(x, [2, 3, s, s]), &device);
+        let y: Vec<f32> = model.forward(x).into_data().try_to_vec::<f32>().unwrap();
+        let scale = expected.iter().fold(0f32, |m, v| m.max(v.abs()));
+        for (i, (a, b)) in y.iter().zip(&expected).enumerate() {
+            assert!(
+                (a - b).abs() <= 1e-3 * scale.max(1.0),
+                "logit {i} at {s}: {a} vs torchvision {b}"
+            );
         }
     }
 }
