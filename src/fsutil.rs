@@ -43,7 +43,10 @@ static FAIL_WRITES: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::
 
 /// Makes every later [`write_atomic`] to exactly `path` fail with "no space left on device".
 pub fn simulate_full_disk_for(path: &Path) {
-    FAIL_WRITES.lock().unwrap_or_else(|e| e.into_inner()).push(path.to_path_buf());
+    FAIL_WRITES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(path.to_path_buf());
 }
 
 fn injected_failure(path: &Path) -> bool {

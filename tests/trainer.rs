@@ -226,20 +226,30 @@ fn a_full_disk_during_a_checkpoint_keeps_the_previous_one() {
     for event in handle.events.iter() {
         match event {
             // After epoch 1's checkpoint, the disk "fills up" for the weights file.
-            TrainEvent::CheckpointSaved { kind: botui::train::events::CheckpointKind::Last, epoch: 1, .. } => {
+            TrainEvent::CheckpointSaved {
+                kind: botui::train::events::CheckpointKind::Last,
+                epoch: 1,
+                ..
+            } => {
                 botui::fsutil::simulate_full_disk_for(&run.join("last.bpk"));
             }
-            TrainEvent::Log { level: botui::train::LogLevel::Warning, message } => warnings.push(message),
+            TrainEvent::Log {
+                level: botui::train::LogLevel::Warning,
+                message,
+            } => warnings.push(message),
             _ => {}
         }
     }
     handle.join();
     assert!(
-        warnings.iter().any(|w| w.contains("no space left") && w.contains("previous checkpoint is kept")),
+        warnings
+            .iter()
+            .any(|w| w.contains("no space left") && w.contains("previous checkpoint is kept")),
         "{warnings:?}"
     );
     // The epoch-1 checkpoint is intact and loads.
-    let (_, meta) = botui::train::persist::load_model(&run, "last", &burn::tensor::Device::flex()).unwrap();
+    let (_, meta) =
+        botui::train::persist::load_model(&run, "last", &burn::tensor::Device::flex()).unwrap();
     assert_eq!(meta.epochs_done, 1);
     let leftovers: Vec<_> = std::fs::read_dir(&run)
         .unwrap()
