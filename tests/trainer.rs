@@ -11,7 +11,8 @@ use botui::train::{RunRequest, TrainCommand, TrainEvent, spawn};
 
 fn tiny_config() -> RunConfig {
     let mut c = RunConfig::default();
-    c.model.name = ModelName::ResNet(18);
+    c.model.name = ModelName::MobileNet;
+    c.model.width = 0.25;
     c.model.input = 32;
     c.epochs = 3;
     c.batch_size = 8;
