@@ -242,6 +242,7 @@ impl RunConfig {
 }
 
 #[cfg(test)]
+#[allow(clippy::field_reassign_with_default)] // tests read as "the default, except"
 mod tests {
     use super::*;
     use crate::model::{ModelName, StemKind};

@@ -589,7 +589,7 @@ impl Session {
             }
         }
         let every = self.config.checkpoint.every_epochs;
-        if metrics.epoch % every == 0 || metrics.epoch == self.config.epochs {
+        if metrics.epoch.is_multiple_of(every) || metrics.epoch == self.config.epochs {
             self.save_last()?;
         }
         Ok(())
