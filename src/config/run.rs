@@ -15,6 +15,9 @@ use crate::model::{InitScheme, ModelConfig, ModelName, ResNetVariant, StemKind};
 pub struct RunConfig {
     /// A free-form name shown in the run list.
     pub name: String,
+    /// What this configuration is (presets say which paper row it reproduces).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
     pub seed: u64,
     /// `flex`, `libtorch` or `cuda:N`.
     pub device: DeviceName,
@@ -46,6 +49,7 @@ impl Default for RunConfig {
     fn default() -> Self {
         Self {
             name: String::new(),
+            description: String::new(),
             seed: 0,
             device: DeviceName::Flex,
             epochs: 120,
