@@ -1,0 +1,399 @@
+//! What config.toml says, checked: the next run (a preset plus overrides, or a run section of
+//! its own), the workbench settings, the theme and the key bindings.
+//!
+//! ```toml
+//! [run]
+//! preset = "quick"        # optional; without it the keys below apply over botui's defaults
+//! epochs = 8              # any run-config key overrides the preset
+//! [run.warmup]
+//! enabled = true
+//!
+//! [ui]
+//! theme = "dark"
+//! fps = 10
+//! mouse = true
+//!
+//! [keys]
+//! quit = ["q", "ctrl+c"]  # action = keys; actions not named keep their defaults
+//! ```
+
+use toml::de::{DeTable, DeValue};
+
+use super::color::Role;
+use super::diag::{ConfigError, Diagnostic, Problem, Source};
+use super::keys::{Action, KeyMap};
+use super::layers::{self, Layer};
+use super::presets::PresetLibrary;
+use super::run::RunConfig;
+use super::schema::unknown_key_message;
+use super::theme::{DEFAULT_THEME, Theme, ThemeLibrary};
+use super::tree;
+use super::validate::MissingInput;
+
+/// Frames per second the workbench redraws at most.
+pub const FPS_RANGE: std::ops::RangeInclusive<u32> = 1..=60;
+
+/// The `[ui]` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UiSettings {
+    pub theme: String,
+    /// Redraws per second (default 10).
+    pub fps: u32,
+    /// Mouse clicks and scrolling in the workbench.
+    pub mouse: bool,
+}
+
+impl Default for UiSettings {
+    fn default() -> Self {
+        UiSettings {
+            theme: DEFAULT_THEME.into(),
+            fps: 10,
+            mouse: true,
+        }
+    }
+}
+
+/// The `[run]` section: the config the next run gets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunChoice {
+    /// The preset it starts from; `None`: botui's defaults.
+    pub preset: Option<String>,
+    /// The preset (or the defaults) before config.toml's overrides: what the workbench
+    /// compares against to write only what differs ([`super::ConfigEdit::set_run_diff`]).
+    pub base: RunConfig,
+    /// Preset plus overrides, range-checked (a teacher may still be missing).
+    pub config: RunConfig,
+    pub(crate) layers: Vec<Layer>,
+}
+
+impl RunChoice {
+    pub fn missing_inputs(&self) -> Vec<MissingInput> {
+        self.config.missing_inputs()
+    }
+
+    /// The config ready to run, or what the user still has to fill in.
+    pub fn ready(&self) -> Result<RunConfig, ConfigError> {
+        let file = self
+            .layers
+            .last()
+            .map_or("", |l| l.file.as_str())
+            .to_string();
+        let what = match &self.preset {
+            Some(p) => format!("the run (preset `{p}`)"),
+            None => "the run".to_string(),
+        };
+        let diagnostics: Vec<Diagnostic> = self
+            .missing_inputs()
+            .into_iter()
+            .map(|m| Diagnostic {
+                file: file.clone(),
+                line: None,
+                column: None,
+                key: Some(format!("run.{}", m.key)),
+                problem: Problem::NeedsInput,
+                message: format!("{what} needs {m}: set it in [run]"),
+            })
+            .collect();
+        ConfigError::from_list(diagnostics)?;
+        self.config
+            .validate()
+            .map_err(|invalid| layers::locate(&self.layers, &invalid))?;
+        Ok(self.config.clone())
+    }
+}
+
+/// Everything config.toml says, checked and resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub run: RunChoice,
+    pub ui: UiSettings,
+    /// The theme `ui.theme` names, resolved.
+    pub theme: Theme,
+    pub keys: KeyMap,
+}
+
+const TOP: [&str; 3] = ["keys", "run", "ui"];
+const UI: [&str; 3] = ["fps", "mouse", "theme"];
+
+impl Settings {
+    /// Checks config.toml's text (`file` is how errors name it) against the presets and
+    /// themes; every problem found is reported, each with its line.
+    pub fn parse(
+        file: &str,
+        text: &str,
+        presets: &PresetLibrary,
+        themes: &ThemeLibrary,
+    ) -> Result<Settings, ConfigError> {
+        let src = Source::new(file, text);
+        let root = tree::parse(text).map_err(|e| ConfigError::from(src.syntax(&e)))?;
+        let root = root.get_ref();
+        let mut out = Vec::new();
+        for (key, _) in root.iter() {
+            let name = key.get_ref().as_ref();
+            if !TOP.contains(&name) {
+                let message = if super::schema::run_schema().contains_key(name) {
+                    format!(
+                        "unknown key `{name}` at the top level: run settings go under [run] (`{name}` belongs in [run] or [run.{name}])"
+                    )
+                } else {
+                    unknown_key_message(name, &[], &TOP)
+                };
+                out.push(src.diag(
+                    Some(key.span()),
+                    Some(name.into()),
+                    Problem::UnknownKey,
+                    message,
+                ));
+            }
+        }
+        let run = run_choice(&src, root, presets);
+        let ui = section(&src, root, "ui").and_then(|t| ui_settings(&src, t, themes));
+        let keys = section(&src, root, "keys").and_then(|t| key_map(&src, t));
+        let (run, ui, keys) = match (run, ui, keys) {
+            (Ok(r), Ok(u), Ok(k)) if out.is_empty() => (r, u, k),
+            (r, u, k) => {
+                for part in [r.err(), u.err(), k.err()].into_iter().flatten() {
+                    out.extend(part);
+                }
+                out.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+                return Err(ConfigError { diagnostics: out });
+            }
+        };
+        let (ui, theme) = ui;
+        Ok(Settings {
+            run,
+            ui,
+            theme,
+            keys,
+        })
+    }
+
+    /// What an empty config.toml gives: botui's default run, dark theme, default keys.
+    pub fn defaults(
+        presets: &PresetLibrary,
+        themes: &ThemeLibrary,
+    ) -> Result<Settings, ConfigError> {
+        Settings::parse("", "", presets, themes)
+    }
+
+    /// The color of a role in the current theme.
+    pub fn color(&self, role: Role) -> super::color::Color {
+        self.theme.color(role)
+    }
+}
+
+type Found<T> = Result<T, Vec<Diagnostic>>;
+
+/// The table `name` of the root; a missing section is an empty table.
+fn section<'a, 't>(
+    src: &Source<'_>,
+    root: &'a DeTable<'t>,
+    name: &str,
+) -> Found<Option<&'a DeTable<'t>>> {
+    match tree::entry(root, name) {
+        None => Ok(None),
+        Some((_, v)) => match v.get_ref() {
+            DeValue::Table(t) => Ok(Some(t)),
+            _ => {
+                let message = format!("`{name}` must be a table (a [{name}] section)");
+                Err(vec![src.diag(
+                    Some(v.span()),
+                    Some(name.into()),
+                    Problem::WrongType,
+                    message,
+                )])
+            }
+        },
+    }
+}
+
+fn run_choice(src: &Source<'_>, root: &DeTable<'_>, presets: &PresetLibrary) -> Found<RunChoice> {
+    let preset = match tree::table_at(root, &["run"]).and_then(|t| tree::entry(t, "preset")) {
+        None => None,
+        Some((_, v)) => match v.get_ref() {
+            DeValue::String(s) if presets.file(s).is_some() => Some(s.to_string()),
+            DeValue::String(s) => {
+                let message = format!("run.preset = \"{s}\": {}", presets.unknown_message(s));
+                return Err(vec![src.diag(
+                    Some(v.span()),
+                    Some("run.preset".into()),
+                    Problem::UnknownName,
+                    message,
+                )]);
+            }
+            _ => {
+                let message = "`run.preset` must be a preset name (a string)".to_string();
+                return Err(vec![src.diag(
+                    Some(v.span()),
+                    Some("run.preset".into()),
+                    Problem::WrongType,
+                    message,
+                )]);
+            }
+        },
+    };
+    let mut layers = match &preset {
+        Some(name) => presets.layers(name).map_err(|e| e.diagnostics)?,
+        None => Vec::new(),
+    };
+    let base = if layers.is_empty() {
+        RunConfig::default()
+    } else {
+        let (_, mut config) = layers::merge(&layers).map_err(|e| e.diagnostics)?;
+        if config.name.is_empty() {
+            config.name = preset.clone().unwrap_or_default();
+        }
+        config
+    };
+    if let Some(top) = layers.last_mut() {
+        top.keep_identity = true;
+    }
+    layers.push(Layer {
+        file: src.file.to_string(),
+        text: src.text.to_string(),
+        prefix: &["run"],
+        extra: &["preset"],
+        keep_identity: true,
+    });
+    let (_, mut config) = layers::build(&layers).map_err(|e| e.diagnostics)?;
+    if config.name.is_empty() {
+        config.name = base.name.clone();
+    }
+    Ok(RunChoice {
+        preset,
+        base,
+        config,
+        layers,
+    })
+}
+
+fn ui_settings(
+    src: &Source<'_>,
+    table: Option<&DeTable<'_>>,
+    themes: &ThemeLibrary,
+) -> Found<(UiSettings, Theme)> {
+    let mut ui = UiSettings::default();
+    let mut out = Vec::new();
+    for (key, value) in table.map(|t| t.iter()).into_iter().flatten() {
+        let name = key.get_ref().as_ref();
+        let full = format!("ui.{name}");
+        let span = Some(value.span());
+        let mut wrong = |expected: &str, problem: Problem| {
+            let message = format!("`{full}`: expected {expected}");
+            out.push(src.diag(span.clone(), Some(full.clone()), problem, message));
+        };
+        match (name, value.get_ref()) {
+            ("theme", DeValue::String(s)) => ui.theme = s.to_string(),
+            ("theme", _) => wrong("a theme name (a string)", Problem::WrongType),
+            ("mouse", DeValue::Boolean(b)) => ui.mouse = *b,
+            ("mouse", _) => wrong("true or false", Problem::WrongType),
+            ("fps", DeValue::Integer(i)) => {
+                match i64::from_str_radix(i.as_str(), i.radix())
+                    .ok()
+                    .and_then(|v| u32::try_from(v).ok())
+                {
+                    Some(v) if FPS_RANGE.contains(&v) => ui.fps = v,
+                    _ => {
+                        let message = format!(
+                            "ui.fps = {}: expected a refresh rate from {} to {} frames per second",
+                            i.as_str(),
+                            FPS_RANGE.start(),
+                            FPS_RANGE.end()
+                        );
+                        out.push(src.diag(span, Some(full), Problem::OutOfRange, message));
+                    }
+                }
+            }
+            ("fps", _) => wrong("a whole number of frames per second", Problem::WrongType),
+            _ => {
+                let message = unknown_key_message(name, &["ui".into()], &UI);
+                out.push(src.diag(Some(key.span()), Some(full), Problem::UnknownKey, message));
+            }
+        }
+    }
+    if !out.is_empty() {
+        return Err(out);
+    }
+    match themes.resolve(&ui.theme) {
+        Ok(theme) => Ok((ui, theme)),
+        Err(e) if e.first().problem == Problem::UnknownName => {
+            let span = table
+                .and_then(|t| tree::entry(t, "theme"))
+                .map(|(_, v)| v.span());
+            let message = format!(
+                "ui.theme = \"{}\": {}",
+                ui.theme,
+                themes.unknown_message(&ui.theme)
+            );
+            Err(vec![src.diag(
+                span,
+                Some("ui.theme".into()),
+                Problem::UnknownName,
+                message,
+            )])
+        }
+        Err(e) => Err(e.diagnostics),
+    }
+}
+
+fn key_map(src: &Source<'_>, table: Option<&DeTable<'_>>) -> Found<KeyMap> {
+    let mut map = KeyMap::default();
+    let mut out = Vec::new();
+    let mut spans = Vec::new();
+    let names: Vec<&str> = Action::all().map(Action::name).collect();
+    for (key, value) in table.map(|t| t.iter()).into_iter().flatten() {
+        let name = key.get_ref().as_ref();
+        let full = format!("keys.{name}");
+        let Some(action) = Action::from_name(name) else {
+            let best = super::diag::nearest(name, names.iter().copied()).unwrap_or("quit");
+            let message = format!(
+                "unknown action `{name}` in [keys]: did you mean `{best}`? (actions: {})",
+                names.join(", ")
+            );
+            out.push(src.diag(
+                Some(key.span()),
+                Some(full),
+                Problem::UnknownAction,
+                message,
+            ));
+            continue;
+        };
+        let DeValue::Array(items) = value.get_ref() else {
+            let message = format!("`{full}`: expected a list of keys, e.g. [\"q\", \"ctrl+c\"]");
+            out.push(src.diag(Some(value.span()), Some(full), Problem::WrongType, message));
+            continue;
+        };
+        let mut chords = Vec::new();
+        for item in items {
+            let parsed = match item.get_ref() {
+                DeValue::String(s) => s.parse().map_err(|e| format!("`{full}`: \"{s}\": {e}")),
+                _ => Err(format!(
+                    "`{full}`: expected keys as strings, e.g. \"ctrl+c\""
+                )),
+            };
+            match parsed {
+                Ok(chord) => {
+                    chords.push(chord);
+                    spans.push((action, chord, item.span()));
+                }
+                Err(message) => out.push(src.diag(
+                    Some(item.span()),
+                    Some(full.clone()),
+                    Problem::BadKey,
+                    message,
+                )),
+            }
+        }
+        map.bind(action, chords);
+    }
+    for (chord, a, b) in map.conflicts() {
+        let span = spans
+            .iter()
+            .find(|(act, c, _)| *c == chord && (*act == a || *act == b))
+            .map(|(act, _, s)| (act, s.clone()));
+        let key = span.as_ref().map(|(act, _)| format!("keys.{act}"));
+        let message = format!("key `{chord}` is bound to both `{a}` and `{b}`");
+        out.push(src.diag(span.map(|(_, s)| s), key, Problem::DuplicateKey, message));
+    }
+    if out.is_empty() { Ok(map) } else { Err(out) }
+}
