@@ -2,6 +2,7 @@
 
 mod devices;
 mod model;
+mod presets;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -21,6 +22,8 @@ enum Command {
     Devices(devices::DevicesArgs),
     /// Print a zoo model's architecture, parameter count and multiply-accumulates.
     Model(model::ModelArgs),
+    /// List the presets (the paper's configurations and yours), or show one resolved.
+    Presets(presets::PresetsArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -28,6 +31,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Devices(args)) => devices::run(args),
         Some(Command::Model(args)) => model::run(args),
+        Some(Command::Presets(args)) => presets::run(args),
         None => Err(anyhow::anyhow!(
             "the workbench is not built yet; try `botui --help`"
         )),
