@@ -81,8 +81,11 @@ fn emit(text: &str) -> anyhow::Result<()> {
     }
 }
 
+/// A preset's name and its (paper, tricks) columns, or what is wrong with it.
+type TableRow<'a> = (&'a str, Result<(String, String), &'a ConfigError>);
+
 fn table(all: &[(String, Result<Preset, ConfigError>)]) -> String {
-    let rows: Vec<(&str, Result<(String, String), &ConfigError>)> = all
+    let rows: Vec<TableRow> = all
         .iter()
         .map(|(name, result)| {
             let row = result.as_ref().map(|p| {

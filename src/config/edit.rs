@@ -157,12 +157,20 @@ fn section<'a>(doc: &'a mut DocumentMut, name: &str) -> Option<&'a mut dyn Table
     item.as_table_like_mut()
 }
 
-/// Inserts `item`, keeping the comment and spacing around a value it replaces.
+/// Sets `key` to `item`. An existing entry is changed in place, so the comments before the
+/// key (kept on the key) and after the value (kept on the value) stay.
 fn set_item(table: &mut dyn TableLike, key: &str, mut item: Item) {
-    if let (Some(Item::Value(old)), Item::Value(new)) = (table.get(key), &mut item) {
-        *new.decor_mut() = old.decor().clone();
+    match table.get_mut(key) {
+        Some(existing) => {
+            if let (Item::Value(old), Item::Value(new)) = (&*existing, &mut item) {
+                *new.decor_mut() = old.decor().clone();
+            }
+            *existing = item;
+        }
+        None => {
+            table.insert(key, item);
+        }
     }
-    table.insert(key, item);
 }
 
 /// Leaves of `edited` that differ from `base` (`Some(value)`), and leaves equal to it

@@ -54,7 +54,7 @@ impl Default for UiSettings {
 }
 
 /// The `[run]` section: the config the next run gets.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct RunChoice {
     /// The preset it starts from; `None`: botui's defaults.
     pub preset: Option<String>,
@@ -64,6 +64,14 @@ pub struct RunChoice {
     /// Preset plus overrides, range-checked (a teacher may still be missing).
     pub config: RunConfig,
     pub(crate) layers: Vec<Layer>,
+}
+
+/// Equal when the preset and the configs are: the files they came from may differ in
+/// anything else (comments, the [ui] section).
+impl PartialEq for RunChoice {
+    fn eq(&self, other: &Self) -> bool {
+        self.preset == other.preset && self.base == other.base && self.config == other.config
+    }
 }
 
 impl RunChoice {
@@ -131,12 +139,15 @@ impl Settings {
         for (key, _) in root.iter() {
             let name = key.get_ref().as_ref();
             if !TOP.contains(&name) {
-                let message = if super::schema::run_schema().contains_key(name) {
-                    format!(
-                        "unknown key `{name}` at the top level: run settings go under [run] (`{name}` belongs in [run] or [run.{name}])"
-                    )
-                } else {
-                    unknown_key_message(name, &[], &TOP)
+                let message = match super::schema::run_schema().get(name) {
+                    Some(toml::Value::Table(_)) => format!(
+                        "unknown key `{name}` at the top level: run settings go under [run] \
+                         (write [run.{name}])"
+                    ),
+                    Some(_) => format!(
+                        "unknown key `{name}` at the top level: run settings go under [run]"
+                    ),
+                    None => unknown_key_message(name, &[], &TOP),
                 };
                 out.push(src.diag(
                     Some(key.span()),
@@ -155,7 +166,8 @@ impl Settings {
                 for part in [r.err(), u.err(), k.err()].into_iter().flatten() {
                     out.extend(part);
                 }
-                out.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+                // This file's problems first, by line; then those in the presets and themes it uses.
+                out.sort_by_key(|d| (d.file != file, d.line, d.column));
                 return Err(ConfigError { diagnostics: out });
             }
         };
