@@ -6,6 +6,7 @@
 //! file, line, column and key.
 
 mod builtin;
+mod chord;
 pub mod color;
 pub mod diag;
 mod edit;
@@ -16,6 +17,7 @@ pub mod paths;
 pub mod presets;
 pub mod run;
 mod schema;
+mod sections;
 pub mod settings;
 mod sources;
 pub mod theme;
