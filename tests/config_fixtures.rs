@@ -138,6 +138,13 @@ fn valid_user_presets_resolve_and_may_replace_builtin_ones() {
     assert_eq!(gpu.description(), "The same on the GPU");
     assert_eq!(gpu.config.epochs, 6);
     assert!(gpu.config.mixup.enabled);
+    let partial = library.resolve("paper-partial").unwrap();
+    let paper = partial.paper().unwrap();
+    assert_eq!(
+        (paper.table.as_str(), paper.row.as_str()),
+        ("Table 6", "+ cosine decay")
+    );
+    assert_eq!((paper.top1, paper.top5), (77.95, Some(93.81)));
     let quick = library.file("quick").unwrap();
     assert!(quick.replaces_builtin);
     assert_eq!(library.resolve("quick").unwrap().config.epochs, 2);

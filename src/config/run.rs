@@ -386,9 +386,11 @@ impl Default for CheckpointSection {
     }
 }
 
-/// The paper's numbers for a configuration, shown next to the live ones.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The paper's numbers for a configuration, shown next to the live ones. Every field has a
+/// default so that a preset extending another can change one (`[paper] top1 = ...`);
+/// validation wants a table, a row and accuracies in percent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct PaperReference {
     /// "Table 6"
     pub table: String,

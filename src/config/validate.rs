@@ -292,6 +292,36 @@ impl RunConfig {
         c.positive("distillation.temperature", d.temperature);
         c.fraction("distillation.hard_weight", d.hard_weight, false);
 
+        if let Some(p) = &self.paper {
+            c.check(
+                !p.table.trim().is_empty(),
+                "paper.table",
+                format!("{:?}", p.table),
+                "the table the numbers come from, e.g. \"Table 6\"",
+            );
+            c.check(
+                !p.row.trim().is_empty(),
+                "paper.row",
+                format!("{:?}", p.row),
+                "the row of the table, e.g. \"+ cosine decay\"",
+            );
+            let percent = |v: f64| v.is_finite() && v > 0.0 && v <= 100.0;
+            c.check(
+                percent(p.top1),
+                "paper.top1",
+                p.top1,
+                "a top-1 accuracy in percent, in (0, 100]",
+            );
+            if let Some(top5) = p.top5 {
+                c.check(
+                    percent(top5) && top5 >= p.top1,
+                    "paper.top5",
+                    top5,
+                    &format!("a top-5 accuracy in percent, from top1 ({}) to 100", p.top1),
+                );
+            }
+        }
+
         c.check(
             self.checkpoint.every_epochs >= 1,
             "checkpoint.every_epochs",
