@@ -83,3 +83,25 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn deep_nesting_is_an_error_or_a_value_not_a_crash() {
+    let presets = PresetLibrary::builtin();
+    let themes = ThemeLibrary::builtin();
+    for depth in [100, 20_000] {
+        let dotted = format!("[run]\nmodel.name.{} = 1\n", vec!["a"; depth].join("."));
+        let inline = format!(
+            "[run]\nmodel = {}1{}\n",
+            "{ a = ".repeat(depth),
+            " }".repeat(depth)
+        );
+        let arrays = format!(
+            "[run]\nseed = {}1{}\n",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        for text in [dotted, inline, arrays] {
+            assert!(Settings::parse("deep.toml", &text, &presets, &themes).is_err());
+        }
+    }
+}
