@@ -180,17 +180,25 @@ pub fn default_config_text() -> String {
          \n\
          [ui]\n",
     );
-    s.push_str(&format!(
-        "theme = \"{DEFAULT_THEME}\"   # dark, light, high-contrast, or NAME for themes/NAME.toml\n\
-         fps = 10          # redraws per second, 1 to 60\n\
-         mouse = true\n\
-         \n\
+    let theme = format!("theme = \"{DEFAULT_THEME}\"");
+    for (line, comment) in [
+        (
+            theme.as_str(),
+            "dark, light, high-contrast, or NAME for themes/NAME.toml",
+        ),
+        ("fps = 10", "redraws per second, 1 to 60"),
+        ("mouse = true", "clicks and scrolling in the workbench"),
+    ] {
+        s.push_str(&format!("{line:<18}# {comment}\n"));
+    }
+    s.push_str(
+        "\n\
          [keys]\n\
          # action = [keys]. A key is a character (\"q\", \"?\"), f1-f24, or space, enter, esc,\n\
          # tab, backtab, backspace, delete, insert, home, end, pageup, pagedown, up, down,\n\
          # left, right; ctrl+, alt+ and shift+ go in front (\"ctrl+c\", \"shift+up\").\n\
-         # An action left out keeps its default; [] unbinds it.\n"
-    ));
+         # An action left out keeps its default; [] unbinds it.\n",
+    );
     for action in Action::all() {
         let keys: Vec<String> = action
             .default_keys()
