@@ -4,6 +4,15 @@
 //!
 //! Errors from files are [`ConfigError`]s: one [`Diagnostic`] per problem, each naming the
 //! file, line, column and key.
+//!
+//! Entry points:
+//! - `botui train --preset NAME`: `PresetLibrary::load_user()?.resolve(NAME)?.run_config()?`
+//!   (the last step says what a distillation preset still needs).
+//! - The workbench: `ConfigStore::user()`, then `ensure()` (first start), `load()` into
+//!   [`Settings`] (`run`, `ui`, `theme`, `keys`), `edit(|e| ...)` for format-preserving
+//!   atomic writes, `watch()` for [`ConfigEvent`]s folded by [`LiveSettings`]. Use one store
+//!   (or its clones) for writing and watching, so that botui's own writes are not reported.
+//! - Colors: `settings.theme.color(Role::Train)`; keys: `settings.keys.actions(chord)`.
 
 mod builtin;
 mod chord;
