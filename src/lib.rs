@@ -3,6 +3,7 @@
 //! and the run configuration. No terminal code lives here: the `botui` binary adds the CLI and
 //! the workbench on top.
 
+pub mod checkpoint;
 pub mod config;
 pub mod device;
 pub mod model;
