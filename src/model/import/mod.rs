@@ -100,7 +100,8 @@ pub fn load_pretrained(
         count: file.tensors.len(),
         sample: names::sample(keys(), 8),
     })?;
-    let (kind, _) = stage_layout(depth).expect("validated ResNet depth");
+    let (kind, _) =
+        stage_layout(depth).ok_or_else(|| ModelError::UnknownModel(config.name.to_string()))?;
     let (counts, file_kind) = names::detect_blocks(keys());
     let found_depth = names::depth_of(counts, file_kind);
     let wrong = |found: String, hint: String| ImportError::WrongArchitecture {
