@@ -4,6 +4,7 @@
 //! the workbench on top.
 
 pub mod bench;
+pub mod checkpoint;
 pub mod config;
 pub mod device;
 pub mod fsutil;

@@ -72,9 +72,9 @@ fn a_short_run_learns_and_writes_its_files() {
         "classes.json",
         "metrics.jsonl",
         "summary.csv",
-        "last.bpk",
-        "last.json",
-        "best.bpk",
+        "last.ckpt",
+        "last.optim",
+        "best.ckpt",
     ] {
         assert!(run.join(file).is_file(), "{file} missing");
     }
@@ -232,7 +232,7 @@ fn a_full_disk_during_a_checkpoint_keeps_the_previous_one() {
                 epoch: 1,
                 ..
             } => {
-                botui::fsutil::simulate_full_disk_for(&run.join("last.bpk"));
+                botui::fsutil::simulate_full_disk_for(&run.join("last.ckpt"));
             }
             TrainEvent::Log {
                 level: botui::train::LogLevel::Warning,
@@ -249,7 +249,7 @@ fn a_full_disk_during_a_checkpoint_keeps_the_previous_one() {
         "{warnings:?}"
     );
     // The epoch-1 checkpoint is intact and loads.
-    let (_, meta) =
+    let (_, _, meta) =
         botui::train::persist::load_model(&run, "last", &burn::tensor::Device::flex()).unwrap();
     assert_eq!(meta.epochs_done, 1);
     let leftovers: Vec<_> = std::fs::read_dir(&run)

@@ -1,9 +1,13 @@
 //! `botui model NAME`: architecture summary, parameters and MACs of a zoo model.
 
+use std::path::PathBuf;
+
 use anyhow::Context;
 use botui::device::DeviceName;
+use botui::model::import::{ImportOptions, ImportReport, load_pretrained};
 use botui::model::{
-    InitScheme, LayerRow, ModelConfig, ModelName, ResNetVariant, StemKind, Summary, parse_model,
+    InitScheme, LayerRow, Model, ModelConfig, ModelName, ResNetVariant, StemKind, Summary,
+    parse_model,
 };
 use serde_json::json;
 
@@ -32,6 +36,17 @@ pub struct ModelArgs {
     /// Print one JSON object (keys model, params, macs, ...).
     #[arg(long)]
     json: bool,
+    /// Load ResNet weights saved by torchvision or timm (.pth, .pt or .safetensors) and print
+    /// what matched; exits non-zero when a tensor is missing or has another shape.
+    #[arg(long, value_name = "FILE")]
+    weights: Option<PathBuf>,
+    /// With --weights: leave the classifier (fc) as initialized, to fine-tune with another
+    /// class count.
+    #[arg(long, requires = "weights")]
+    skip_classifier: bool,
+    /// Device to build the model on: flex, libtorch or cuda:N.
+    #[arg(long, default_value = "flex")]
+    device: DeviceName,
 }
 
 fn parse_stem(s: &str) -> Result<StemKind, String> {
@@ -52,10 +67,8 @@ pub fn run(args: ModelArgs) -> anyhow::Result<()> {
     config.stem = args.stem;
     config.width = args.width;
     config.init = InitScheme::default();
-    let device = DeviceName::Flex.resolve()?;
-    let model = config
-        .init(&device)
-        .with_context(|| format!("building {}", args.name))?;
+    let device = args.device.resolve()?;
+    let (model, report) = build(&config, &args, &device)?;
     let summary = model.summary(config.input);
     if args.json {
         let value = json!({
@@ -68,6 +81,7 @@ pub fn run(args: ModelArgs) -> anyhow::Result<()> {
             "params": summary.params(),
             "macs": summary.macs(),
             "layers": if args.layers { serde_json::to_value(&summary.rows)? } else { serde_json::to_value(stage_rows(&summary))? },
+            "weights": report,
         });
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
@@ -84,6 +98,9 @@ pub fn run(args: ModelArgs) -> anyhow::Result<()> {
             ""
         }
     );
+    if let Some(report) = &report {
+        println!("weights: {report}");
+    }
     println!();
     println!(
         "{:<28} {:<34} {:>16} {:>12} {:>10}",
@@ -115,6 +132,26 @@ pub fn run(args: ModelArgs) -> anyhow::Result<()> {
         summary.macs() as f64 / 1e9
     );
     Ok(())
+}
+
+/// The model, with the weights file loaded into it when one is given.
+fn build(
+    config: &ModelConfig,
+    args: &ModelArgs,
+    device: &burn::tensor::Device,
+) -> anyhow::Result<(Model, Option<ImportReport>)> {
+    let Some(path) = &args.weights else {
+        let model = config
+            .init(device)
+            .with_context(|| format!("building {}", args.name))?;
+        return Ok((model, None));
+    };
+    let options = ImportOptions {
+        skip_classifier: args.skip_classifier,
+    };
+    // The import errors name the file and the model themselves.
+    let (model, report) = load_pretrained(config, path, device, options)?;
+    Ok((model, Some(report)))
 }
 
 /// One row per top-level part (stem, layer1..4, fc): sums of the layers under it.

@@ -40,7 +40,7 @@ pub enum TrainError {
     #[error("{0}")]
     RunDir(#[from] super::run_dir::RunDirError),
     #[error("{0}")]
-    Checkpoint(#[from] persist::PersistError),
+    Checkpoint(#[from] crate::checkpoint::CheckpointError),
     #[error("{0}")]
     Model(#[from] crate::model::ModelError),
     #[error(
@@ -136,8 +136,14 @@ impl Session {
         let model_config = config.model_config(classes.len());
         let mut optim = build_optimizer(&config);
         let (model, epochs_done, iteration, best) = if resume {
-            let (model, meta) = persist::load_model(&dir.path, "last", &autodiff)?;
-            optim = persist::load_optimizer(&dir.path, "last", optim)?;
+            let (model, saved_config, meta) = persist::load_model(&dir.path, "last", &autodiff)?;
+            if saved_config.classes != model_config.classes {
+                return Err(TrainError::Data(format!(
+                    "the checkpoint has {} classes, the dataset now has {}",
+                    saved_config.classes, model_config.classes
+                )));
+            }
+            optim = persist::load_optimizer(&dir.path, "last", optim, &model)?;
             let best = meta.best_top1.zip(meta.best_epoch);
             (model, meta.epochs_done, meta.iteration, best)
         } else {
@@ -149,8 +155,13 @@ impl Session {
             .collect();
         let teacher = if config.distillation.enabled {
             Some(
-                load_teacher(&config.distillation, classes.len(), &device)
-                    .map_err(TrainError::Teacher)?,
+                load_teacher(
+                    &config.distillation,
+                    classes.len(),
+                    config.model.input,
+                    &device,
+                )
+                .map_err(TrainError::Teacher)?,
             )
         } else {
             None
@@ -533,7 +544,6 @@ impl Session {
 
     fn meta(&self) -> CheckpointMeta {
         CheckpointMeta {
-            model: self.config.model_config(self.classes),
             epochs_done: self.epochs_done,
             iteration: self.iteration,
             best_top1: self.best.map(|b| b.0),
@@ -543,10 +553,12 @@ impl Session {
 
     fn save_last(&mut self) -> Result<(), TrainError> {
         let meta = self.meta();
+        let model_config = self.config.model_config(self.classes);
         match persist::save(
             &self.dir.path,
             "last",
             self.model(),
+            &model_config,
             Some(&self.optim),
             &meta,
         ) {
@@ -590,7 +602,14 @@ impl Session {
         self.send(TrainEvent::EpochEnd(metrics.clone()));
         if improved {
             let meta = self.meta();
-            match persist::save(&self.dir.path, "best", self.model(), None, &meta) {
+            match persist::save(
+                &self.dir.path,
+                "best",
+                self.model(),
+                &self.config.model_config(self.classes),
+                None,
+                &meta,
+            ) {
                 Ok(path) => self.send(TrainEvent::CheckpointSaved {
                     kind: CheckpointKind::Best,
                     epoch: metrics.epoch,

@@ -1,65 +1,86 @@
-//! The distillation teacher (Sec. 5.3): a botui run or checkpoint, in eval mode on the run's
-//! device without autodiff, so it never receives gradients.
+//! The distillation teacher (Sec. 5.3): a botui run or checkpoint, or torchvision/timm weights,
+//! in eval mode on the run's device without autodiff, so it never receives gradients.
 
 use std::path::{Path, PathBuf};
 
 use burn::module::Module;
 use burn::tensor::Device;
 
+use crate::checkpoint::load_checkpoint;
 use crate::config::Distillation;
-use crate::model::Model;
+use crate::model::import::{ImportOptions, load_pretrained};
+use crate::model::{Model, ModelConfig, parse_model};
 
-use super::persist;
-
-/// Loads the teacher named by `distillation.teacher` for a student with `classes` classes.
+/// Loads the teacher named by `distillation.teacher` for a student with `classes` classes
+/// that sees `input`-pixel images.
 pub fn load_teacher(
     config: &Distillation,
     classes: usize,
+    input: usize,
     device: &Device,
 ) -> Result<Model, String> {
     let path = PathBuf::from(config.teacher.trim());
-    let (dir, name) = checkpoint_location(&path)?;
-    let (model, meta) = persist::load_model(&dir, &name, device).map_err(|e| e.to_string())?;
-    if meta.model.classes != classes {
-        return Err(format!(
-            "{} has {} classes, the student's dataset has {classes}",
-            path.display(),
-            meta.model.classes
-        ));
-    }
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let model = if matches!(ext.as_str(), "pth" | "pt" | "safetensors") {
+        imported(config, &path, classes, input, device)?
+    } else {
+        let file = checkpoint_file(&path)?;
+        let ckpt = load_checkpoint(&file, device).map_err(|e| e.to_string())?;
+        if ckpt.config.classes != classes {
+            return Err(format!(
+                "{} has {} classes, the student's dataset has {classes}",
+                file.display(),
+                ckpt.config.classes
+            ));
+        }
+        ckpt.model
+    };
     Ok(model.valid())
 }
 
-/// A run folder (its `best` checkpoint, else `last`) or a checkpoint file (`.json` or `.bpk`).
-fn checkpoint_location(path: &Path) -> Result<(PathBuf, String), String> {
-    if path.is_dir() {
-        for name in ["best", "last"] {
-            if path.join(format!("{name}.json")).is_file() {
-                return Ok((path.to_path_buf(), name.to_string()));
-            }
-        }
+/// torchvision or timm weights: the architecture comes from `distillation.teacher_model`.
+fn imported(
+    config: &Distillation,
+    path: &Path,
+    classes: usize,
+    input: usize,
+    device: &Device,
+) -> Result<Model, String> {
+    if config.teacher_model.trim().is_empty() {
         return Err(format!(
-            "{} holds no botui checkpoint (best.json or last.json)",
+            "{} holds PyTorch weights: set distillation.teacher_model to their architecture \
+             (e.g. \"resnet152d\" for timm's, \"resnet152\" for torchvision's)",
             path.display()
         ));
     }
-    let file = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    let name = file
-        .strip_suffix(".optim.bpk")
-        .or_else(|| file.strip_suffix(".bpk"))
-        .or_else(|| file.strip_suffix(".json"));
-    match name {
-        Some(name) if path.exists() => Ok((
-            path.parent().map(Path::to_path_buf).unwrap_or_default(),
-            name.to_string(),
-        )),
-        Some(_) => Err(format!("{} does not exist", path.display())),
-        None => Err(format!(
-            "{}: expected a botui run folder or checkpoint (.bpk/.json)",
+    let (name, variant) = parse_model(&config.teacher_model).map_err(|e| e.to_string())?;
+    let mut model_config = ModelConfig::new(name, classes, input);
+    model_config.variant = variant.unwrap_or_default();
+    let (model, _report) = load_pretrained(&model_config, path, device, ImportOptions::default())
+        .map_err(|e| e.to_string())?;
+    Ok(model)
+}
+
+/// A run folder (its `best` checkpoint, else `last`) or a `.ckpt` file.
+fn checkpoint_file(path: &Path) -> Result<PathBuf, String> {
+    if path.is_dir() {
+        for name in ["best", "last"] {
+            let file = path.join(format!("{name}.ckpt"));
+            if file.is_file() {
+                return Ok(file);
+            }
+        }
+        return Err(format!(
+            "{} holds no botui checkpoint (best.ckpt or last.ckpt)",
             path.display()
-        )),
+        ));
     }
+    if !path.exists() {
+        return Err(format!("{} does not exist", path.display()));
+    }
+    Ok(path.to_path_buf())
 }
