@@ -4,6 +4,7 @@
 //! the workbench on top.
 
 pub mod config;
+pub mod data;
 pub mod device;
 pub mod model;
 pub mod train;
