@@ -4,7 +4,7 @@
 //! A trainer opens the source named by the run config, writes the class names into the run
 //! folder, and asks a loader for each epoch:
 //!
-//! ```ignore
+//! ```no_run
 //! # fn main() -> Result<(), botui::data::DataError> {
 //! use botui::config::RunConfig;
 //! use botui::data::{self, Loader};
@@ -31,6 +31,7 @@ pub mod cifar;
 pub mod color;
 mod error;
 pub mod imagefolder;
+pub mod loader;
 pub mod mnist;
 pub mod resample;
 pub mod rng;
@@ -41,6 +42,7 @@ use std::sync::Arc;
 
 pub use error::DataError;
 pub use image::RgbImage;
+pub use loader::{Batch, Epoch, EpochStats, Loader};
 
 use crate::config::{DataSource, RunConfig};
 
