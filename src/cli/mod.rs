@@ -1,5 +1,6 @@
 //! Command-line entry: parses arguments and dispatches to one module per command.
 
+mod data;
 mod devices;
 mod model;
 
@@ -21,6 +22,8 @@ enum Command {
     Devices(devices::DevicesArgs),
     /// Print a zoo model's architecture, parameter count and multiply-accumulates.
     Model(model::ModelArgs),
+    /// Download public datasets (cifar10, cifar100, mnist, imagenette).
+    Data(data::DataArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -28,6 +31,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Devices(args)) => devices::run(args),
         Some(Command::Model(args)) => model::run(args),
+        Some(Command::Data(args)) => data::run(args),
         None => Err(anyhow::anyhow!(
             "the workbench is not built yet; try `botui --help`"
         )),
