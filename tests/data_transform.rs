@@ -120,7 +120,7 @@ fn jitter_factors_cover_0_6_to_1_4_in_every_order() {
     }
     let min = all.iter().copied().fold(f64::MAX, f64::min);
     let max = all.iter().copied().fold(f64::MIN, f64::max);
-    assert!(min >= 0.6 && min < 0.602, "min factor {min}");
+    assert!((0.6..0.602).contains(&min), "min factor {min}");
     assert!(max < 1.4 && max > 1.398, "max factor {max}");
     let (mean, std) = mean_std(&all);
     assert!((mean - 1.0).abs() < 0.005, "mean {mean}");

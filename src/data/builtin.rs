@@ -33,7 +33,7 @@ pub const DEFAULT_DIFFICULTY: f32 = 0.5;
 
 /// The dataset seed botui runs use: every run sees the same images whatever its own seed, so
 /// runs that differ in a trick are compared on the same data.
-pub const DATA_SEED: u64 = 0x626f_7475_69;
+pub const DATA_SEED: u64 = 0x0062_6f74_7569;
 
 const SHAPES: [&str; 8] = [
     "disk", "ring", "square", "frame", "triangle", "cross", "bar", "star",

@@ -164,12 +164,15 @@ fn split_one(root: &Path, val_fraction: f64) -> Result<Opened, DataError> {
     })
 }
 
+/// A file path relative to its split's root, and its label.
+type Labelled = (String, u32);
+
 /// Per class, holds out `round(n * fraction)` files (at least 1 when the class has 2 or more,
 /// never all of them), chosen by a hash of the file's path: the same files on every machine
 /// and every run, whatever order the file system lists them in.
-fn split(files: Vec<(String, u32)>, fraction: f64) -> (Vec<(String, u32)>, Vec<(String, u32)>) {
+fn split(files: Vec<Labelled>, fraction: f64) -> (Vec<Labelled>, Vec<Labelled>) {
     let (mut train, mut val) = (Vec::new(), Vec::new());
-    let mut by_class: std::collections::BTreeMap<u32, Vec<(String, u32)>> = Default::default();
+    let mut by_class: std::collections::BTreeMap<u32, Vec<Labelled>> = Default::default();
     for f in files {
         by_class.entry(f.1).or_default().push(f);
     }

@@ -2,8 +2,8 @@
 //! trainer in a fixed order.
 //!
 //! Per epoch the images are shuffled by (seed, epoch) and cut into batches (the last, partial
-//! one dropped for training). Each batch is split into one part per worker; the consumer keeps
-//! at most `prefetch` batches requested ahead of the one it returns, so memory stays at
+//! one dropped for training). Workers take whole batches, or parts of one when fewer batches
+//! than workers may be in flight; the consumer keeps at most `prefetch` batches requested ahead of the one it returns, so memory stays at
 //! `prefetch` batches whatever the dataset size. Because every image draws its augmentation
 //! from (seed, epoch, index), batches are the same bytes whatever the number of workers.
 //!
@@ -15,72 +15,16 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use burn::tensor::{Device, Int, Tensor, TensorData};
 use crossbeam_channel::{Receiver, Sender};
 
-use super::resample::Scratch;
+pub use super::batch::{Batch, EpochStats, SKIPPED_EXAMPLES};
 use super::rng::{DataRng, derive, stream};
 use super::transform::{TrainTransform, Transform, ValTransform};
+use super::worker::{Job, Part, PartResult, Worker};
 use super::{DataError, Dataset};
 use crate::config::RunConfig;
-
-/// How many skipped-image messages an epoch keeps for the log.
-pub const SKIPPED_EXAMPLES: usize = 10;
-
-/// One batch on the host: `images` is `[len, 3, size, size]` row-major f32.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Batch {
-    pub images: Vec<f32>,
-    pub labels: Vec<i64>,
-    /// Dataset indices of the images, in batch order.
-    pub indices: Vec<usize>,
-    pub size: usize,
-}
-
-impl Batch {
-    pub fn len(&self) -> usize {
-        self.labels.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.labels.is_empty()
-    }
-
-    /// `([n, 3, size, size]` f32, `[n]` Int) on `device`.
-    pub fn to_tensors(&self, device: &Device) -> (Tensor<4>, Tensor<1, Int>) {
-        let n = self.len();
-        let images = Tensor::<4>::from_data(
-            TensorData::new(self.images.clone(), [n, 3, self.size, self.size]),
-            device,
-        );
-        let labels = Tensor::<1, Int>::from_data(TensorData::new(self.labels.clone(), [n]), device);
-        (images, labels)
-    }
-}
-
-/// What an epoch has done so far (or in total, once finished).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct EpochStats {
-    pub batches: usize,
-    pub images: usize,
-    /// Images left out because they could not be read or decoded.
-    pub skipped: usize,
-    /// The first [`SKIPPED_EXAMPLES`] reasons, each naming the file.
-    pub skipped_examples: Vec<String>,
-    /// Since the epoch started.
-    pub elapsed: Duration,
-    /// Time the consumer spent blocked waiting for a batch.
-    pub waited: Duration,
-}
-
-impl EpochStats {
-    pub fn images_per_sec(&self) -> f64 {
-        let s = self.elapsed.as_secs_f64();
-        if s > 0.0 { self.images as f64 / s } else { 0.0 }
-    }
-}
 
 /// How a loader batches and schedules.
 #[derive(Debug, Clone, PartialEq)]
@@ -172,7 +116,9 @@ impl Loader {
         let batches = self.batches_per_epoch();
         order.truncate((batches * o.batch_size).min(order.len()));
         let order: Arc<[usize]> = order.into();
-        let parts = o.workers.min(o.batch_size).max(1);
+        // With at least as many batches in flight as workers, each worker makes whole batches
+        // (nothing to copy); with fewer, batches are split so every worker has work.
+        let parts = o.workers.div_ceil(o.prefetch).clamp(1, o.batch_size);
 
         let (job_tx, job_rx) = crossbeam_channel::unbounded::<Job>();
         let (out_tx, out_rx) = crossbeam_channel::unbounded::<PartResult>();
@@ -215,101 +161,6 @@ impl Loader {
         };
         e.issue();
         e
-    }
-}
-
-/// Part `part` of batch `batch`: positions `start..end` of the epoch's order.
-struct Job {
-    batch: usize,
-    part: usize,
-    start: usize,
-    end: usize,
-}
-
-struct PartResult {
-    batch: usize,
-    part: usize,
-    outcome: Result<Part, String>,
-}
-
-#[derive(Default)]
-struct Part {
-    images: Vec<f32>,
-    labels: Vec<i64>,
-    indices: Vec<usize>,
-    skipped: Vec<String>,
-}
-
-struct Worker {
-    dataset: Arc<dyn Dataset>,
-    transform: Arc<Transform>,
-    order: Arc<[usize]>,
-    seed: u64,
-    epoch: usize,
-    cancel: Arc<AtomicBool>,
-}
-
-impl Worker {
-    fn run(self, jobs: Receiver<Job>, results: Sender<PartResult>) {
-        let mut scratch = Scratch::default();
-        while let Ok(job) = jobs.recv() {
-            if self.cancel.load(Ordering::Relaxed) {
-                return;
-            }
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                self.part(&job, &mut scratch)
-            }))
-            .map_err(|panic| {
-                panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "panic".into())
-            });
-            if outcome.is_err() {
-                scratch = Scratch::default();
-            }
-            let result = PartResult {
-                batch: job.batch,
-                part: job.part,
-                outcome,
-            };
-            if results.send(result).is_err() {
-                return;
-            }
-        }
-    }
-
-    fn part(&self, job: &Job, scratch: &mut Scratch) -> Part {
-        let size = self.transform.size();
-        let per_image = 3 * size * size;
-        let mut part = Part {
-            images: Vec::with_capacity((job.end - job.start) * per_image),
-            ..Part::default()
-        };
-        for &index in &self.order[job.start..job.end] {
-            if self.cancel.load(Ordering::Relaxed) {
-                break;
-            }
-            match self.dataset.load(index) {
-                Ok(img) => {
-                    let at = part.images.len();
-                    part.images.resize(at + per_image, 0.0);
-                    self.transform.apply(
-                        &img,
-                        self.seed,
-                        self.epoch,
-                        index,
-                        scratch,
-                        &mut part.images[at..],
-                    );
-                    part.labels.push(self.dataset.label(index) as i64);
-                    part.indices.push(index);
-                }
-                Err(e) => part.skipped.push(e.to_string()),
-            }
-        }
-        part
     }
 }
 
@@ -412,6 +263,33 @@ impl Epoch {
         self.stop();
     }
 
+    /// Joins the parts of one batch (moving, not copying, when there is only one) and counts
+    /// what was skipped.
+    fn assemble(&mut self, parts: Vec<Part>) -> Batch {
+        let mut batch = Batch {
+            images: Vec::new(),
+            labels: Vec::new(),
+            indices: Vec::new(),
+            size: self.size,
+        };
+        let single = parts.len() == 1;
+        for p in parts {
+            if single {
+                (batch.images, batch.labels, batch.indices) = (p.images, p.labels, p.indices);
+            } else {
+                batch.images.extend_from_slice(&p.images);
+                batch.labels.extend_from_slice(&p.labels);
+                batch.indices.extend_from_slice(&p.indices);
+            }
+            self.stats.skipped += p.skipped.len();
+            let room = SKIPPED_EXAMPLES.saturating_sub(self.stats.skipped_examples.len());
+            self.stats
+                .skipped_examples
+                .extend(p.skipped.into_iter().take(room));
+        }
+        batch
+    }
+
     fn stop(&mut self) {
         self.cancel.store(true, Ordering::Relaxed);
         self.jobs = None;
@@ -436,22 +314,7 @@ impl Iterator for Epoch {
             };
             self.next += 1;
             self.issue();
-            let mut batch = Batch {
-                images: Vec::with_capacity(self.batch_size * 3 * self.size * self.size),
-                labels: Vec::with_capacity(self.batch_size),
-                indices: Vec::with_capacity(self.batch_size),
-                size: self.size,
-            };
-            for p in parts {
-                batch.images.extend_from_slice(&p.images);
-                batch.labels.extend_from_slice(&p.labels);
-                batch.indices.extend_from_slice(&p.indices);
-                self.stats.skipped += p.skipped.len();
-                let room = SKIPPED_EXAMPLES.saturating_sub(self.stats.skipped_examples.len());
-                self.stats
-                    .skipped_examples
-                    .extend(p.skipped.into_iter().take(room));
-            }
+            let batch = self.assemble(parts);
             if batch.is_empty() {
                 continue; // every image of this batch was unreadable: counted, nothing to return
             }

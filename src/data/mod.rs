@@ -25,6 +25,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod batch;
 pub mod builtin;
 mod builtin_draw;
 pub mod cifar;
@@ -35,9 +36,11 @@ pub mod fetch;
 pub mod imagefolder;
 pub mod loader;
 pub mod mnist;
+mod pixel;
 pub mod resample;
 pub mod rng;
 pub mod transform;
+mod worker;
 
 use std::path::Path;
 use std::sync::Arc;

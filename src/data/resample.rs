@@ -3,8 +3,10 @@
 //! a downscale averages every source pixel under the output pixel instead of skipping most of
 //! them (which plain bilinear sampling does and which aliases badly below half size).
 //!
-//! Separable: a horizontal pass over only the source rows the output needs, into f32, then a
-//! vertical pass over contiguous rows (vectorizes well).
+//! Separable and row-streaming: for each output row, a vertical pass over the contiguous
+//! source rows it needs (u8 -> f32 multiply-adds that vectorize), then a horizontal pass over
+//! that one row, handed to the caller while it is still in L1 cache. Vertical first means the
+//! (gathering, scalar) horizontal pass runs on `out_h` rows rather than the crop's height.
 
 use image::RgbImage;
 
@@ -24,8 +26,9 @@ pub struct Window {
 /// Reusable buffers: one per worker thread, so steady-state resampling allocates nothing.
 #[derive(Default)]
 pub struct Scratch {
-    rows: Vec<f32>,
-    /// The result, HWC, values in [0, 255].
+    column: Vec<f32>,
+    planes: [Vec<f32>; 3],
+    /// The result of [`resize_window`], HWC, values in [0, 255].
     pub out: Vec<f32>,
     xtaps: Taps,
     ytaps: Taps,
@@ -35,10 +38,9 @@ pub struct Scratch {
 #[derive(Default)]
 struct Taps {
     start: Vec<usize>,
-    count: Vec<usize>,
-    /// `width` weights per output index, zero-padded.
+    /// `offsets[o]..offsets[o + 1]` are output `o`'s weights in `weights`.
+    offsets: Vec<usize>,
     weights: Vec<f32>,
-    width: usize,
 }
 
 impl Taps {
@@ -46,42 +48,123 @@ impl Taps {
         let scale = len / out as f64;
         let filter_scale = scale.max(1.0);
         let support = filter_scale; // triangle of radius 1, stretched when shrinking
-        self.width = (2.0 * support).ceil() as usize + 2;
         self.start.clear();
-        self.count.clear();
+        self.offsets.clear();
         self.weights.clear();
-        self.weights.resize(out * self.width, 0.0);
+        self.offsets.push(0);
         for o in 0..out {
             let center = start + (o as f64 + 0.5) * scale;
-            let first = ((center - support).floor().max(lo as f64) as usize).min(hi - 1);
-            let last = ((center + support).ceil().min(hi as f64) as usize).max(first + 1);
-            let n = (last - first).min(self.width);
-            let w = &mut self.weights[o * self.width..o * self.width + n];
-            let mut sum = 0.0;
-            for (k, wk) in w.iter_mut().enumerate() {
-                let d = ((first + k) as f64 + 0.5 - center) / filter_scale;
-                let v = (1.0 - d.abs()).max(0.0);
-                *wk = v as f32;
-                sum += v;
+            let mut first = ((center - support).floor().max(lo as f64) as usize).min(hi - 1);
+            let mut last = ((center + support).ceil().min(hi as f64) as usize).max(first + 1);
+            let weight =
+                |j: usize| (1.0 - ((j as f64 + 0.5 - center) / filter_scale).abs()).max(0.0);
+            // Drop zero weights at both ends: fewer taps in the inner loops.
+            while last - first > 1 && weight(first) == 0.0 {
+                first += 1;
             }
+            while last - first > 1 && weight(last - 1) == 0.0 {
+                last -= 1;
+            }
+            let sum: f64 = (first..last).map(weight).sum();
             if sum > 0.0 {
-                w.iter_mut().for_each(|v| *v = (*v as f64 / sum) as f32);
+                self.weights
+                    .extend((first..last).map(|j| (weight(j) / sum) as f32));
             } else {
                 // The window lies outside the bounds: take the nearest pixel.
-                w.iter_mut().for_each(|v| *v = 0.0);
-                w[0] = 1.0;
+                self.weights.push(1.0);
             }
             self.start.push(first);
-            self.count.push(n);
+            self.offsets.push(self.weights.len());
         }
     }
 
-    fn weights(&self, o: usize) -> &[f32] {
-        &self.weights[o * self.width..o * self.width + self.count[o]]
+    #[inline(always)]
+    fn taps(&self, o: usize) -> (usize, &[f32]) {
+        (
+            self.start[o],
+            &self.weights[self.offsets[o]..self.offsets[o + 1]],
+        )
+    }
+
+    /// The source range all outputs read.
+    fn span(&self) -> (usize, usize) {
+        let lo = self.start.iter().copied().min().unwrap_or(0);
+        let hi = (0..self.start.len())
+            .map(|o| self.start[o] + self.offsets[o + 1] - self.offsets[o])
+            .max()
+            .unwrap_or(lo);
+        (lo, hi)
     }
 }
 
-/// Resizes `win` of `img` to `out_w` x `out_h`; the result is `scratch.out` (HWC, f32).
+/// Resizes `win` of `img` to `out_w` x `out_h`, calling `emit(y, [r, g, b])` for each output
+/// row (three planes of `out_w` values, f32 in [0, 255]: planar, so the caller's per-pixel
+/// work vectorizes).
+#[inline(always)]
+pub fn resize_rows(
+    img: &RgbImage,
+    win: &Window,
+    out_w: usize,
+    out_h: usize,
+    scratch: &mut Scratch,
+    mut emit: impl FnMut(usize, [&[f32]; 3]),
+) {
+    let iw = img.width() as usize;
+    let [bx0, by0, bx1, by1] = win.bounds;
+    assert!(
+        bx0 < bx1 && bx1 <= iw && by0 < by1 && by1 <= img.height() as usize,
+        "window bounds {:?} outside a {}x{} image",
+        win.bounds,
+        iw,
+        img.height()
+    );
+    scratch.xtaps.compute(win.x, win.w, out_w, bx0, bx1);
+    scratch.ytaps.compute(win.y, win.h, out_h, by0, by1);
+    let (c0, c1) = scratch.xtaps.span();
+    let src = img.as_raw();
+    scratch.column.resize((c1 - c0) * 3, 0.0);
+    for p in &mut scratch.planes {
+        p.resize(out_w, 0.0);
+    }
+    for oy in 0..out_h {
+        // Vertical: the source rows under output row `oy`, columns c0..c1.
+        let column = &mut scratch.column[..];
+        column.fill(0.0);
+        let (first, weights) = scratch.ytaps.taps(oy);
+        for (k, &w) in weights.iter().enumerate() {
+            let y = first + k;
+            let line = &src[(y * iw + c0) * 3..(y * iw + c1) * 3];
+            for (d, &s) in column.iter_mut().zip(line) {
+                *d += w * s as f32;
+            }
+        }
+        // Horizontal, within that one row.
+        let [rp, gp, bp] = &mut scratch.planes;
+        for (ox, ((r_out, g_out), b_out)) in rp
+            .iter_mut()
+            .zip(gp.iter_mut())
+            .zip(bp.iter_mut())
+            .enumerate()
+        {
+            let (first, weights) = scratch.xtaps.taps(ox);
+            let from = (first - c0) * 3;
+            let taps = &scratch.column[from..from + weights.len() * 3];
+            let (mut r, mut g, mut b) = (0.0f32, 0.0f32, 0.0f32);
+            for (&w, p) in weights.iter().zip(taps.chunks_exact(3)) {
+                r += w * p[0];
+                g += w * p[1];
+                b += w * p[2];
+            }
+            *r_out = r;
+            *g_out = g;
+            *b_out = b;
+        }
+        let [rp, gp, bp] = &scratch.planes;
+        emit(oy, [rp, gp, bp]);
+    }
+}
+
+/// [`resize_rows`] collected into `scratch.out` (HWC).
 pub fn resize_window(
     img: &RgbImage,
     win: &Window,
@@ -89,49 +172,12 @@ pub fn resize_window(
     out_h: usize,
     scratch: &mut Scratch,
 ) {
-    let (iw, ih) = (img.width() as usize, img.height() as usize);
-    let [bx0, by0, bx1, by1] = win.bounds;
-    debug_assert!(bx0 < bx1 && bx1 <= iw && by0 < by1 && by1 <= ih);
-    scratch.xtaps.compute(win.x, win.w, out_w, bx0, bx1);
-    scratch.ytaps.compute(win.y, win.h, out_h, by0, by1);
-    let (xt, yt) = (&scratch.xtaps, &scratch.ytaps);
-
-    let row0 = yt.start.iter().copied().min().unwrap_or(0);
-    let row1 = (0..out_h)
-        .map(|o| yt.start[o] + yt.count[o])
-        .max()
-        .unwrap_or(0);
-    let stride = out_w * 3;
-    scratch.rows.clear();
-    scratch.rows.resize((row1 - row0) * stride, 0.0);
-    let src = img.as_raw();
-    for (r, dst) in scratch.rows.chunks_exact_mut(stride).enumerate() {
-        let y = row0 + r;
-        let line = &src[y * iw * 3..(y + 1) * iw * 3];
-        for (o, px) in dst.chunks_exact_mut(3).enumerate() {
-            let first = xt.start[o];
-            let (mut r_, mut g_, mut b_) = (0.0f32, 0.0f32, 0.0f32);
-            for (k, &w) in xt.weights(o).iter().enumerate() {
-                let p = &line[(first + k) * 3..(first + k) * 3 + 3];
-                r_ += w * p[0] as f32;
-                g_ += w * p[1] as f32;
-                b_ += w * p[2] as f32;
-            }
-            px[0] = r_;
-            px[1] = g_;
-            px[2] = b_;
+    let mut out = std::mem::take(&mut scratch.out);
+    out.clear();
+    resize_rows(img, win, out_w, out_h, scratch, |_, [r, g, b]| {
+        for x in 0..out_w {
+            out.extend_from_slice(&[r[x], g[x], b[x]]);
         }
-    }
-
-    scratch.out.clear();
-    scratch.out.resize(out_h * stride, 0.0);
-    for (o, dst) in scratch.out.chunks_exact_mut(stride).enumerate() {
-        let first = yt.start[o] - row0;
-        for (k, &w) in yt.weights(o).iter().enumerate() {
-            let line = &scratch.rows[(first + k) * stride..(first + k + 1) * stride];
-            for (d, s) in dst.iter_mut().zip(line) {
-                *d += w * s;
-            }
-        }
-    }
+    });
+    scratch.out = out;
 }

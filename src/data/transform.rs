@@ -22,7 +22,8 @@
 use image::RgbImage;
 
 use super::color::{self, Jitter, JitterStep};
-use super::resample::{Scratch, Window, resize_window};
+use super::pixel::PixelMap;
+use super::resample::{Scratch, Window};
 use super::rng::{DataRng, stream};
 use crate::config::AugmentSection;
 
@@ -190,13 +191,12 @@ impl TrainTransform {
                 self.augment.val_crop_ratio,
             ),
         };
-        resize_window(img, &window, self.size, self.size, scratch);
         let pixel = PixelMap::new(
             p.jitter.map(|j| j.matrix()),
             p.lighting.map(color::lighting_offset).unwrap_or([0.0; 3]),
             self.augment.normalize,
         );
-        pixel.write_chw(&scratch.out, self.size, p.flip, out);
+        pixel.resize_into(img, &window, self.size, p.flip, scratch, out);
     }
 }
 
@@ -219,13 +219,8 @@ impl ValTransform {
 
     pub fn apply(&self, img: &RgbImage, scratch: &mut Scratch, out: &mut [f32]) {
         let window = center_window(img.width(), img.height(), self.size, self.ratio);
-        resize_window(img, &window, self.size, self.size, scratch);
-        PixelMap::new(None, [0.0; 3], self.normalize).write_chw(
-            &scratch.out,
-            self.size,
-            false,
-            out,
-        );
+        PixelMap::new(None, [0.0; 3], self.normalize)
+            .resize_into(img, &window, self.size, false, scratch, out);
     }
 }
 
@@ -261,51 +256,6 @@ impl Transform {
                 t.apply(img, &params, scratch, out);
             }
             Transform::Val(t) => t.apply(img, scratch, out),
-        }
-    }
-}
-
-/// Per-pixel color work fused into one pass: optional jitter matrix and clamp, lighting
-/// offset, normalization, and the HWC -> CHW (optionally mirrored) layout change.
-struct PixelMap {
-    matrix: Option<[[f32; 3]; 3]>,
-    scale: [f32; 3],
-    bias: [f32; 3],
-}
-
-impl PixelMap {
-    fn new(matrix: Option<color::Mat3>, lighting: [f64; 3], normalize: bool) -> Self {
-        let (mean, std) = if normalize {
-            (color::MEAN, color::STD)
-        } else {
-            ([0.0; 3], [1.0; 3])
-        };
-        PixelMap {
-            matrix: matrix.map(|m| m.map(|row| row.map(|v| v as f32))),
-            scale: [0, 1, 2].map(|c| (1.0 / std[c]) as f32),
-            bias: [0, 1, 2].map(|c| ((lighting[c] - mean[c]) / std[c]) as f32),
-        }
-    }
-
-    fn write_chw(&self, hwc: &[f32], size: usize, flip: bool, out: &mut [f32]) {
-        assert_eq!(out.len(), 3 * size * size, "output buffer size");
-        let plane = size * size;
-        let (r_out, rest) = out.split_at_mut(plane);
-        let (g_out, b_out) = rest.split_at_mut(plane);
-        for (y, row) in hwc.chunks_exact(size * 3).enumerate() {
-            let base = y * size;
-            for (x, p) in row.chunks_exact(3).enumerate() {
-                let (mut r, mut g, mut b) = (p[0], p[1], p[2]);
-                if let Some(m) = &self.matrix {
-                    let q = [0, 1, 2]
-                        .map(|i| (m[i][0] * r + m[i][1] * g + m[i][2] * b).clamp(0.0, 255.0));
-                    (r, g, b) = (q[0], q[1], q[2]);
-                }
-                let o = base + if flip { size - 1 - x } else { x };
-                r_out[o] = r * self.scale[0] + self.bias[0];
-                g_out[o] = g * self.scale[1] + self.bias[1];
-                b_out[o] = b * self.scale[2] + self.bias[2];
-            }
         }
     }
 }
