@@ -1,5 +1,6 @@
 //! Command-line entry: parses arguments and dispatches to one module per command.
 
+mod bench_data;
 mod data;
 mod devices;
 mod model;
@@ -24,6 +25,8 @@ enum Command {
     Model(model::ModelArgs),
     /// Download public datasets (cifar10, cifar100, mnist, imagenette).
     Data(data::DataArgs),
+    /// Benchmarks: `bench data` measures the data pipeline's images/s.
+    Bench(bench_data::BenchArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -32,6 +35,7 @@ pub fn main() -> ExitCode {
         Some(Command::Devices(args)) => devices::run(args),
         Some(Command::Model(args)) => model::run(args),
         Some(Command::Data(args)) => data::run(args),
+        Some(Command::Bench(args)) => bench_data::run(args),
         None => Err(anyhow::anyhow!(
             "the workbench is not built yet; try `botui --help`"
         )),
