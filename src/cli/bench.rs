@@ -16,6 +16,9 @@ pub struct BenchArgs {
 enum BenchCommand {
     /// Images per second of full training steps (forward, backward, optimizer).
     Train(TrainArgs),
+    /// Images/s through decode + the paper's training transform (compare with
+    /// benches/data_torchvision.py).
+    Data(super::bench_data::BenchDataArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -47,6 +50,7 @@ struct TrainArgs {
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.what {
+        BenchCommand::Data(a) => super::bench_data::bench_data(a),
         BenchCommand::Train(a) => {
             let (name, variant) = parse_model(&a.model)?;
             let mut config = ModelConfig::new(name, a.classes, a.input);

@@ -1,9 +1,12 @@
 //! Command-line entry: parses arguments and dispatches to one module per command.
 
 mod bench;
+mod bench_data;
+mod data;
 mod devices;
 mod model;
 mod presets;
+mod train;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -27,15 +30,33 @@ enum Command {
     Model(model::ModelArgs),
     /// List the presets (the paper's configurations and yours), or show one resolved.
     Presets(presets::PresetsArgs),
+    /// Download public datasets (cifar10, cifar100, mnist, imagenette).
+    Data(data::DataArgs),
+    /// Train headless: a preset or config file, flags and `--set KEY=VALUE` overrides.
+    Train(train::TrainArgs),
+    /// Print the learning rate the run config plans, epoch by epoch (or every iteration).
+    Lr(train::LrArgs),
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, None | Some(Command::Train(_))) {
+        // `botui presets | head`: end quietly when the reader goes away, like other
+        // command-line tools, instead of panicking in println!.
+        #[cfg(unix)]
+        // SAFETY: restoring the default disposition before any thread is started.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     let result = match cli.command {
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Devices(args)) => devices::run(args),
         Some(Command::Model(args)) => model::run(args),
         Some(Command::Presets(args)) => presets::run(args),
+        Some(Command::Data(args)) => data::run(args),
+        Some(Command::Train(args)) => train::run_train(args),
+        Some(Command::Lr(args)) => train::run_lr(args),
         None => Err(anyhow::anyhow!(
             "the workbench is not built yet; try `botui --help`"
         )),

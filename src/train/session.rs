@@ -330,6 +330,9 @@ impl Session {
             }
             let train_seconds = started.elapsed().as_secs_f64();
             let (val_loss, val_top1, val_top5) = self.validate(source)?;
+            for warning in source.take_warnings() {
+                self.log(LogLevel::Warning, warning);
+            }
             self.epochs_done = epoch + 1;
             let metrics = EpochMetrics {
                 epoch: epoch + 1,

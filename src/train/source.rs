@@ -51,6 +51,10 @@ pub trait BatchSource: Send {
     fn skipped(&self) -> usize {
         0
     }
+    /// Warnings for the run's log since the last call (unreadable images, by name).
+    fn take_warnings(&mut self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Batches per training epoch with drop-last.

@@ -1,0 +1,389 @@
+//! `botui train` (headless training) and `botui lr` (the planned schedule), which share the way a
+//! run config is put together from a preset, flags and `--set` overrides.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use botui::config::overrides::apply_set;
+use botui::config::{PresetLibrary, RunConfig, Settings, ThemeLibrary};
+use botui::device::DeviceName;
+use botui::model::parse_model;
+use botui::train::events::TrainCommand;
+use botui::train::schedule::LrSchedule;
+use botui::train::source::batches_per_epoch;
+use botui::train::{LogLevel, RunRequest, TrainEvent, spawn};
+
+/// The flags that make a run config; `botui train` and `botui lr` share them.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct RunFlags {
+    /// Start from this preset (`botui presets` lists them).
+    #[arg(long, conflicts_with = "config")]
+    pub preset: Option<String>,
+    /// Start from the `[run]` section of this file (botui's config.toml format: a preset
+    /// and overrides); the flags below apply over it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Zoo model: resnet18..152 (a suffix picks the variant: resnet50d), mobilenet, inception_v3.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// builtin, imagefolder:PATH, cifar10:PATH, cifar100:PATH or mnist:PATH.
+    #[arg(long)]
+    pub data: Option<String>,
+    /// flex, libtorch or cuda:N.
+    #[arg(long)]
+    pub device: Option<DeviceName>,
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    /// The image side the model sees (any side from 32 up).
+    #[arg(long)]
+    pub input: Option<usize>,
+    /// Any config key: `--set warmup.enabled=true --set warmup.epochs=5`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+}
+
+impl RunFlags {
+    /// The run config these flags describe, validated.
+    pub fn resolve(&self) -> anyhow::Result<RunConfig> {
+        let mut config = match (&self.preset, &self.config) {
+            (Some(name), _) => {
+                let library = PresetLibrary::load_user().context("cannot read the user presets")?;
+                if library.file(name).is_none() {
+                    bail!(
+                        "{}; `botui presets` lists them",
+                        library.unknown_message(name)
+                    );
+                }
+                library.resolve(name)?.run_config()?
+            }
+            (None, Some(file)) => run_section(file)?,
+            (None, None) => RunConfig::default(),
+        };
+        if let Some(model) = &self.model {
+            let (name, variant) = parse_model(model)?;
+            config.model.name = name;
+            if let Some(variant) = variant {
+                config.model.variant = variant;
+            }
+        }
+        if let Some(data) = &self.data {
+            config.data.source = data.clone();
+        }
+        if let Some(device) = self.device {
+            config.device = device;
+        }
+        if let Some(epochs) = self.epochs {
+            config.epochs = epochs;
+        }
+        if let Some(batch) = self.batch_size {
+            config.batch_size = batch;
+        }
+        if let Some(input) = self.input {
+            config.model.input = input;
+        }
+        for assignment in &self.set {
+            config = apply_set(&config, assignment)?;
+        }
+        config.validate().context("the run config is invalid")?;
+        Ok(config)
+    }
+}
+
+/// The run a config.toml-style file describes, ready to train.
+fn run_section(file: &Path) -> anyhow::Result<RunConfig> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let presets = PresetLibrary::load_user().context("cannot read the user presets")?;
+    let themes = ThemeLibrary::builtin();
+    let settings = Settings::parse(&file.display().to_string(), &text, &presets, &themes)?;
+    Ok(settings.run.ready()?)
+}
+
+#[derive(clap::Args, Debug)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    run: RunFlags,
+    /// The run folder (default: a new folder under botui's data dir, `runs/`).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Continue the run in this folder from its last checkpoint (its own config is used).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["preset", "config", "model", "data", "device", "epochs", "batch_size", "input", "set", "out"])]
+    resume: Option<PathBuf>,
+}
+
+pub fn run_train(args: TrainArgs) -> anyhow::Result<()> {
+    let (request, label) = match &args.resume {
+        Some(dir) => (
+            RunRequest {
+                config: RunConfig::default(),
+                run_dir: dir.clone(),
+                resume: true,
+            },
+            format!("resuming {}", dir.display()),
+        ),
+        None => {
+            let config = args.run.resolve()?;
+            let run_dir = match &args.out {
+                Some(dir) => dir.clone(),
+                None => default_run_dir(&config)?,
+            };
+            let label = format!("run folder {}", run_dir.display());
+            (
+                RunRequest {
+                    config,
+                    run_dir,
+                    resume: false,
+                },
+                label,
+            )
+        }
+    };
+    eprintln!("botui: {label}");
+    let handle = spawn(request, botui::data::source_factory());
+    let interrupted = on_interrupt();
+    let mut progress = Progress::new();
+    let mut failed = None;
+    let mut stop_sent = false;
+    let mut out = Out::default();
+    loop {
+        if interrupted.load(Ordering::Relaxed) && !stop_sent {
+            stop_sent = true;
+            progress.clear_line(&mut out);
+            eprintln!(
+                "botui: interrupted; stopping after this iteration and saving a checkpoint (`botui train --resume` continues)"
+            );
+            handle.send(TrainCommand::Stop);
+        }
+        let event = match handle.events.recv_timeout(Duration::from_millis(100)) {
+            Ok(event) => event,
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => continue,
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
+        };
+        match event {
+            TrainEvent::Started(start) => {
+                progress.total_iters = start.lr_plan.len();
+                progress.iters_per_epoch = start.iters_per_epoch;
+                out.line(format_args!(
+                    "{} on {}: {} classes, {} training / {} validation images, {} epochs x {} iterations",
+                    start.config.model_config(start.classes.len()).display_name(),
+                    start.config.device,
+                    start.classes.len(),
+                    start.train_images,
+                    start.val_images,
+                    start.config.epochs,
+                    start.iters_per_epoch
+                ));
+                out.line(format_args!("run folder {}", start.run_dir.display()));
+            }
+            TrainEvent::Iteration(it) => progress.iteration(&it, &mut out),
+            // The trainer logs each epoch's line itself.
+            TrainEvent::EpochEnd(_) => progress.clear_line(&mut out),
+            TrainEvent::Log { level, message } => {
+                progress.clear_line(&mut out);
+                match level {
+                    LogLevel::Info => out.line(format_args!("{message}")),
+                    LogLevel::Warning => eprintln!("warning: {message}"),
+                    LogLevel::Error => eprintln!("error: {message}"),
+                }
+            }
+            TrainEvent::CheckpointSaved { .. } | TrainEvent::Paused | TrainEvent::Resumed => {}
+            TrainEvent::Finished { best_top1, .. } => {
+                progress.clear_line(&mut out);
+                if let Some(best) = best_top1 {
+                    out.line(format_args!("best val top-1: {best:.2} %"));
+                }
+            }
+            TrainEvent::Failed { error } => failed = Some(error),
+        }
+    }
+    handle.join();
+    match failed {
+        Some(error) => bail!("training failed: {error}"),
+        None if stop_sent => bail!("interrupted"),
+        None => Ok(()),
+    }
+}
+
+/// Stdout that ignores a closed pipe (`botui train | head`): training goes on, the files in
+/// the run folder have everything.
+#[derive(Default)]
+struct Out {
+    closed: bool,
+}
+
+impl Out {
+    fn line(&mut self, args: std::fmt::Arguments) {
+        self.write(format_args!("{args}\n"));
+    }
+
+    fn write(&mut self, args: std::fmt::Arguments) {
+        if self.closed {
+            return;
+        }
+        let mut stdout = std::io::stdout().lock();
+        if stdout
+            .write_fmt(args)
+            .and_then(|()| stdout.flush())
+            .is_err()
+        {
+            self.closed = true;
+        }
+    }
+}
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Ctrl-C (SIGINT) and SIGTERM set a flag the event loop turns into a clean stop; a second
+/// Ctrl-C ends the process at once.
+fn on_interrupt() -> &'static AtomicBool {
+    #[cfg(unix)]
+    {
+        extern "C" fn handler(_: libc::c_int) {
+            if INTERRUPTED.swap(true, Ordering::SeqCst) {
+                // SAFETY: _exit is async-signal-safe.
+                unsafe { libc::_exit(130) };
+            }
+        }
+        // SAFETY: the handler only touches an atomic and calls an async-signal-safe function.
+        unsafe {
+            libc::signal(libc::SIGINT, handler as *const () as libc::sighandler_t);
+            libc::signal(libc::SIGTERM, handler as *const () as libc::sighandler_t);
+        }
+    }
+    &INTERRUPTED
+}
+
+/// `<data dir>/runs/<UTC time>-<model>`.
+fn default_run_dir(config: &RunConfig) -> anyhow::Result<PathBuf> {
+    let base = directories::ProjectDirs::from("", "", "botui")
+        .map(|d| d.data_dir().join("runs"))
+        .context("no home directory to put runs in; pass --out DIR")?;
+    let model = config.model_config(2).display_name();
+    Ok(base.join(format!("{}-{model}", utc_stamp())))
+}
+
+/// `20261127-180443` from the system clock, in UTC.
+pub fn utc_stamp() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}{month:02}{day:02}-{:02}{:02}{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Progress on the terminal: a line rewritten in place on a TTY, a line every 10 s otherwise.
+struct Progress {
+    tty: bool,
+    last: Instant,
+    total_iters: usize,
+    iters_per_epoch: usize,
+    dirty: bool,
+}
+
+impl Progress {
+    fn new() -> Self {
+        Self {
+            tty: std::io::stdout().is_terminal(),
+            last: Instant::now(),
+            total_iters: 0,
+            iters_per_epoch: 1,
+            dirty: false,
+        }
+    }
+
+    fn iteration(&mut self, it: &botui::train::IterationStats, out: &mut Out) {
+        let every = if self.tty {
+            Duration::from_millis(200)
+        } else {
+            Duration::from_secs(10)
+        };
+        if self.last.elapsed() < every {
+            return;
+        }
+        self.last = Instant::now();
+        let in_epoch = it.iteration % self.iters_per_epoch.max(1) + 1;
+        let line = format!(
+            "epoch {} iter {in_epoch}/{} ({}/{} total) loss {:.4} lr {:.5} {:.0} img/s data wait {:.0} %",
+            it.epoch + 1,
+            self.iters_per_epoch,
+            it.iteration + 1,
+            self.total_iters,
+            it.loss,
+            it.lr,
+            it.images_per_sec,
+            it.data_wait * 100.0
+        );
+        if self.tty {
+            out.write(format_args!("\r\x1b[2K{line}"));
+            self.dirty = true;
+        } else {
+            out.line(format_args!("{line}"));
+        }
+    }
+
+    fn clear_line(&mut self, out: &mut Out) {
+        if self.dirty {
+            out.write(format_args!("\r\x1b[2K"));
+            self.dirty = false;
+        }
+    }
+}
+
+#[derive(clap::Args, Debug)]
+pub struct LrArgs {
+    #[command(flatten)]
+    run: RunFlags,
+    /// Print `{"lr": [...]}`, one value per iteration.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run_lr(args: LrArgs) -> anyhow::Result<()> {
+    let config = args.run.resolve()?;
+    let splits = botui::data::open(&config)?;
+    let iters = batches_per_epoch(splits.train.len(), config.batch_size);
+    if iters == 0 {
+        bail!(
+            "{} training images make no batch of {}",
+            splits.train.len(),
+            config.batch_size
+        );
+    }
+    let schedule = LrSchedule::new(&config, iters);
+    let plan = schedule.plan();
+    if args.json {
+        println!("{}", serde_json::json!({ "lr": plan }));
+        return Ok(());
+    }
+    println!(
+        "{} epochs x {iters} iterations, peak lr {} ({} warmup iterations, {:?} decay)",
+        config.epochs, schedule.peak, schedule.warmup_iters, schedule.decay
+    );
+    for epoch in 0..config.epochs {
+        let first = schedule.lr(epoch * iters);
+        let last = schedule.lr((epoch + 1) * iters - 1);
+        println!("epoch {:>4}: {first:.6} -> {last:.6}", epoch + 1);
+    }
+    Ok(())
+}

@@ -1,0 +1,251 @@
+//! `botui train` and `botui lr` through the binary: a short run's folder and numbers, clear
+//! errors for bad flags, and a run killed with SIGKILL or stopped with Ctrl-C that `--resume`
+//! finishes with the same number of epochs.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// MobileNet x0.25 at 32x32 on 4 built-in classes: 64 training images, batch 16 (4
+/// iterations per epoch), a few seconds per epoch.
+const TINY: &[&str] = &[
+    "--model",
+    "mobilenet",
+    "--input",
+    "32",
+    "--batch-size",
+    "16",
+    "--set",
+    "model.width=0.25",
+    "--set",
+    "data.builtin_classes=4",
+    "--set",
+    "data.builtin_train_per_class=16",
+    "--set",
+    "data.builtin_val_per_class=8",
+    "--set",
+    "data.builtin_size=32",
+    "--set",
+    "data.workers=1",
+];
+
+fn botui(config_home: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_botui"));
+    // No user presets or config from the machine running the tests.
+    c.env("XDG_CONFIG_HOME", config_home)
+        .env("XDG_DATA_HOME", config_home.join("data"))
+        .env("HOME", config_home);
+    c
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("botui runs");
+    eprintln!(
+        "--- stdout\n{}\n--- stderr\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn metrics(run_dir: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(run_dir.join("metrics.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("metrics.jsonl lines are JSON"))
+        .collect()
+}
+
+#[test]
+fn a_short_run_writes_its_folder_and_prints_each_epoch() {
+    let home = tempfile::tempdir().unwrap();
+    let out_dir = home.path().join("run");
+    let out = run(botui(home.path())
+        .arg("train")
+        .args(TINY)
+        .args(["--epochs", "2", "--out"])
+        .arg(&out_dir));
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("epoch 1/2"), "{stdout}");
+    assert!(stdout.contains("epoch 2/2"), "{stdout}");
+    assert!(stdout.contains("best val top-1"), "{stdout}");
+    let lines = metrics(&out_dir);
+    assert_eq!(lines.len(), 2);
+    for (i, m) in lines.iter().enumerate() {
+        assert_eq!(m["epoch"].as_u64(), Some(i as u64 + 1));
+        let loss = m["train_loss"].as_f64().unwrap();
+        assert!(loss.is_finite() && loss > 0.0, "{m}");
+        let top1 = m["val_top1"].as_f64().unwrap();
+        let top5 = m["val_top5"].as_f64().unwrap();
+        assert!((0.0..=100.0).contains(&top1) && top5 >= top1, "{m}");
+        assert_eq!(top5, 100.0, "4 classes: the top 5 always hold the label");
+    }
+    for file in ["config.toml", "classes.json", "last.ckpt", "best.ckpt"] {
+        assert!(out_dir.join(file).is_file(), "{file} missing");
+    }
+    // The saved config is the one asked for.
+    let saved = std::fs::read_to_string(out_dir.join("config.toml")).unwrap();
+    assert!(saved.contains("name = \"mobilenet\""), "{saved}");
+    assert!(saved.contains("width = 0.25"), "{saved}");
+}
+
+#[test]
+fn bad_flags_and_presets_are_clear_errors() {
+    let home = tempfile::tempdir().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["train", "--preset", "quik"], "quick"),
+        (&["train", "--model", "resnet99"], "resnet99"),
+        (&["train", "--set", "warmup.epochs"], "key=value"),
+        (&["train", "--set", "warmup.nope=1"], "warmup.nope"),
+        (&["train", "--device", "cuda:7"], "cuda:7"),
+        (&["train", "--data", "cifar10:/no/such/dir"], "/no/such/dir"),
+        (&["train", "--resume", "/no/such/run"], "/no/such/run"),
+        (&["lr", "--batch-size", "0"], "batch_size"),
+    ];
+    for (args, expected) in cases {
+        let out = run(botui(home.path()).args(*args));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(
+            stderr.contains(expected),
+            "{args:?}: the error should name {expected:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn lr_prints_the_papers_schedule() {
+    let home = tempfile::tempdir().unwrap();
+    let out = run(botui(home.path()).arg("lr").args(TINY).args([
+        "--epochs",
+        "4",
+        "--set",
+        "warmup.enabled=true",
+        "--set",
+        "warmup.epochs=1",
+        "--set",
+        "schedule.decay=\"cosine\"",
+        "--set",
+        "base_lr=0.1",
+        "--set",
+        "linear_scaling.enabled=true",
+        "--set",
+        "linear_scaling.reference_batch=256",
+        "--json",
+    ]));
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lr: Vec<f64> = v["lr"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    // 64 images / batch 16 = 4 iterations per epoch, 4 epochs.
+    assert_eq!(lr.len(), 16);
+    let peak = 0.1 * 16.0 / 256.0;
+    // Warmup: i * peak / m for the first m = 4 iterations (the first one 1/m of the peak).
+    for (i, &x) in lr[..4].iter().enumerate() {
+        let want = peak * (i + 1) as f64 / 4.0;
+        assert!(
+            (x - want).abs() < 1e-12,
+            "warmup iteration {i}: {x} vs {want}"
+        );
+    }
+    // Cosine over the remaining 12: 0.5 (1 + cos(t pi / T)) * peak.
+    for t in 0..12 {
+        let want = 0.5 * (1.0 + (t as f64 * std::f64::consts::PI / 12.0).cos()) * peak;
+        let x = lr[4 + t];
+        assert!(
+            (x - want).abs() < 1e-12,
+            "cosine iteration {t}: {x} vs {want}"
+        );
+    }
+}
+
+/// Waits until `path` exists or the child ends.
+fn wait_for_file(child: &mut std::process::Child, path: &Path, limit: Duration) {
+    let start = Instant::now();
+    while !path.exists() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "botui ended before {} appeared",
+            path.display()
+        );
+        assert!(start.elapsed() < limit, "{} never appeared", path.display());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn resume_finishes(home: &Path, run_dir: &Path, epochs: usize) {
+    let out = run(botui(home).arg("train").arg("--resume").arg(run_dir));
+    assert!(out.status.success(), "the resumed run finishes");
+    let lines = metrics(run_dir);
+    let numbers: Vec<u64> = lines.iter().map(|m| m["epoch"].as_u64().unwrap()).collect();
+    assert_eq!(
+        numbers,
+        (1..=epochs as u64).collect::<Vec<_>>(),
+        "each epoch once, in order"
+    );
+}
+
+#[test]
+fn a_run_killed_with_sigkill_resumes_from_its_last_checkpoint() {
+    let home = tempfile::tempdir().unwrap();
+    let run_dir = home.path().join("run");
+    let mut child = botui(home.path())
+        .arg("train")
+        .args(TINY)
+        .args(["--epochs", "4", "--out"])
+        .arg(&run_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The first epoch's line in metrics.jsonl comes after its checkpoint.
+    let start = Instant::now();
+    while metrics(&run_dir).is_empty() {
+        assert!(child.try_wait().unwrap().is_none(), "ended too early");
+        assert!(start.elapsed() < Duration::from_secs(300), "no epoch");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    child.wait().unwrap();
+    let done = metrics(&run_dir).len();
+    assert!(done < 4, "killed before the end");
+    assert!(run_dir.join("last.ckpt").is_file());
+    resume_finishes(home.path(), &run_dir, 4);
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_with_a_checkpoint_and_resume_finishes() {
+    let home = tempfile::tempdir().unwrap();
+    let run_dir = home.path().join("run");
+    let mut child = botui(home.path())
+        .arg("train")
+        .args(TINY)
+        .args(["--epochs", "3", "--out"])
+        .arg(&run_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_file(
+        &mut child,
+        &run_dir.join("classes.json"),
+        Duration::from_secs(120),
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = child.id() as i32;
+    // SAFETY: sending a signal to our own child.
+    unsafe { libc::kill(pid, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "an interrupted run is not a success");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(run_dir.join("last.ckpt").is_file(), "{stderr}");
+    resume_finishes(home.path(), &run_dir, 3);
+}
