@@ -7,5 +7,6 @@ pub mod bench;
 pub mod config;
 pub mod device;
 pub mod fsutil;
+pub mod hw;
 pub mod model;
 pub mod train;
