@@ -18,7 +18,7 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Throughput benchmarks (training steps, data pipeline).
+    /// Throughput benchmarks (training steps, data pipeline, drawing the workbench).
     Bench(bench::BenchArgs),
     /// List the devices this build has and which answer on this machine.
     Devices(devices::DevicesArgs),
@@ -29,12 +29,10 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        None => return crate::tui::main(),
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Devices(args)) => devices::run(args),
         Some(Command::Model(args)) => model::run(args),
-        None => Err(anyhow::anyhow!(
-            "the workbench is not built yet; try `botui --help`"
-        )),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,57 @@
+//! The workbench: `botui` with no arguments. State and reducers in [`app`] (with [`input`]
+//! for keys and mouse), one file per pane under [`panes`], the terminal guard in
+//! [`terminal`], the input thread in [`event`] and the event loop in [`runner`].
+
+pub mod app;
+pub mod bench;
+pub mod event;
+pub mod fake;
+pub mod gains;
+pub mod hwstate;
+mod input;
+pub mod layout;
+pub mod log;
+pub mod panes;
+pub mod run;
+pub mod runner;
+pub mod runs;
+pub mod series;
+pub mod settings;
+pub mod setup;
+mod source;
+pub mod style;
+pub mod terminal;
+pub mod tricks;
+pub mod ui;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use botui::config::RunConfig;
+
+/// Exit code when stdout is not a terminal.
+pub const NOT_A_TERMINAL: u8 = 2;
+
+/// Opens the workbench; returns the process exit code.
+pub fn main() -> ExitCode {
+    if !std::io::stdout().is_terminal() {
+        eprintln!(
+            "botui: the workbench needs a terminal, and stdout is not one.\n\
+             To train without a terminal, use `botui train` (see `botui train --help`)."
+        );
+        return ExitCode::from(NOT_A_TERMINAL);
+    }
+    let devices = botui::device::usable_devices()
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    let app = app::App::new(RunConfig::default(), devices);
+    match runner::run(app) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            terminal::restore();
+            eprintln!("botui: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

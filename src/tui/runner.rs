@@ -1,0 +1,170 @@
+//! The event loop: wait for a key or the next frame, drain every pending event (trainer,
+//! hardware, config file, run history), carry out the effects, then draw once. Keys are drawn
+//! at once; data redraws at most `fps` times a second. Nothing here blocks on the trainer.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use botui::hw::{Sampler, detect_gpus};
+use botui::train::{RunRequest, TrainerHandle};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, unbounded};
+
+use super::app::{App, Effect, Msg};
+use super::event::InputThread;
+use super::runs::{new_run_dir, runs_dir, scan};
+use super::terminal::{TerminalGuard, take_thread_panics};
+
+/// How often the hardware pane gets a sample.
+const HW_INTERVAL: Duration = Duration::from_secs(1);
+
+struct Loop {
+    term: TerminalGuard,
+    input: InputThread,
+    sampler: Sampler,
+    trainer: Option<TrainerHandle>,
+    runs: (Sender<Msg>, Receiver<Msg>),
+    quit: bool,
+}
+
+pub fn run(mut app: App) -> anyhow::Result<()> {
+    if let Ok((w, h)) = ratatui::crossterm::terminal::size() {
+        app.size = (w, h);
+    }
+    let term = TerminalGuard::enter(app.ui.mouse).context("setting up the terminal")?;
+    let mut lp = Loop {
+        term,
+        input: InputThread::spawn().context("starting the input thread")?,
+        sampler: Sampler::spawn(detect_gpus(), HW_INTERVAL),
+        trainer: None,
+        runs: unbounded(),
+        quit: false,
+    };
+    lp.scan_runs();
+    let mut next_draw = Instant::now();
+    let mut dirty = true;
+    while !lp.quit {
+        let frame = Duration::from_secs_f64(1.0 / f64::from(app.ui.fps.max(1)));
+        let wait = if dirty {
+            next_draw.saturating_duration_since(Instant::now())
+        } else {
+            frame
+        };
+        let mut urgent = false;
+        let mut effects = Vec::new();
+        match lp.input.events().recv_timeout(wait) {
+            Ok(msg) => {
+                effects.extend(app.update(msg));
+                urgent = true;
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => anyhow::bail!("the input thread ended"),
+        }
+        let pending: Vec<Msg> = lp.input.events().try_iter().collect();
+        urgent |= !pending.is_empty();
+        for msg in pending {
+            effects.extend(app.update(msg));
+        }
+        dirty |= lp.drain(&mut app, &mut effects);
+        for effect in effects {
+            lp.carry_out(&mut app, effect);
+        }
+        if app.quitting && lp.trainer.as_ref().is_none_or(|t| t.is_finished()) {
+            lp.quit = true;
+        }
+        let now = Instant::now();
+        if urgent || (dirty && now >= next_draw) {
+            lp.term
+                .terminal
+                .draw(|f| super::ui::draw(f, &app))
+                .context("drawing")?;
+            dirty = false;
+            next_draw = now + frame;
+        }
+    }
+    if let Some(t) = lp.trainer.take() {
+        t.join();
+    }
+    Ok(())
+}
+
+impl Loop {
+    /// Applies every event that is waiting; returns whether anything came.
+    fn drain(&mut self, app: &mut App, effects: &mut Vec<Effect>) -> bool {
+        let mut any = false;
+        if let Some(t) = &self.trainer {
+            for event in t.events.try_iter() {
+                effects.extend(app.update(Msg::Train(event)));
+                any = true;
+            }
+        }
+        for sample in self.sampler.samples().try_iter() {
+            app.update(Msg::Hw(sample));
+            any = true;
+        }
+        for msg in self.runs.1.try_iter() {
+            effects.extend(app.update(msg));
+            any = true;
+        }
+        for p in take_thread_panics() {
+            app.update(Msg::Problem(p));
+            any = true;
+        }
+        any
+    }
+
+    fn scan_runs(&self) {
+        let tx = self.runs.0.clone();
+        let Some(dir) = runs_dir() else {
+            let _ = tx.send(Msg::RunsScanned(Vec::new(), Vec::new()));
+            return;
+        };
+        let spawned = std::thread::Builder::new()
+            .name("botui-runs".into())
+            .spawn(move || {
+                let (list, problems) = scan(&dir);
+                let _ = tx.send(Msg::RunsScanned(list, problems));
+            });
+        if let Err(e) = spawned {
+            let _ = self
+                .runs
+                .0
+                .send(Msg::Problem(format!("reading past runs: {e}")));
+        }
+    }
+
+    fn carry_out(&mut self, app: &mut App, effect: Effect) {
+        match effect {
+            Effect::StartRun(config) => {
+                let Some(runs) = runs_dir() else {
+                    app.update(Msg::Problem(
+                        "no data folder for runs (no home folder?)".into(),
+                    ));
+                    return;
+                };
+                let name = if config.name.is_empty() {
+                    config.model_config(2).display_name()
+                } else {
+                    config.name.clone()
+                };
+                let request = RunRequest {
+                    run_dir: new_run_dir(&runs, &name),
+                    config: *config,
+                    resume: false,
+                };
+                self.trainer = Some(botui::train::spawn(request, super::source::factory()));
+            }
+            Effect::Command(c) => {
+                if let Some(t) = &self.trainer {
+                    t.send(c);
+                }
+            }
+            Effect::ScanRuns => self.scan_runs(),
+            Effect::Quit => self.quit = true,
+            Effect::WriteConfig | Effect::OpenEditor | Effect::SavePreset(_) => {
+                app.update(Msg::Problem(
+                    "config.toml support arrives with the presets module".into(),
+                ));
+            }
+        }
+    }
+}
