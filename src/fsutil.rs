@@ -21,6 +21,12 @@ pub fn write_atomic_with(
         let mut file = File::create(&tmp)?;
         write(&mut file)?;
         file.sync_all()?;
+        if injected_failure(path) {
+            return Err(io::Error::new(
+                io::ErrorKind::StorageFull,
+                "no space left on device (simulated)",
+            ));
+        }
         fs::rename(&tmp, path)?;
         sync_parent(path);
         Ok(())
@@ -29,6 +35,23 @@ pub fn write_atomic_with(
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Paths whose atomic writes fail as if the disk were full: fault injection for the tests that
+/// check a failed checkpoint write keeps the previous checkpoint.
+static FAIL_WRITES: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Makes every later [`write_atomic`] to exactly `path` fail with "no space left on device".
+pub fn simulate_full_disk_for(path: &Path) {
+    FAIL_WRITES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(path.to_path_buf());
+}
+
+fn injected_failure(path: &Path) -> bool {
+    let failing = FAIL_WRITES.lock().unwrap_or_else(|e| e.into_inner());
+    !failing.is_empty() && failing.iter().any(|p| p == path)
 }
 
 /// A sibling of `path` that no other writer uses: `.name.tmp-<pid>-<n>`.

@@ -11,7 +11,8 @@ use botui::train::{RunRequest, TrainCommand, TrainEvent, spawn};
 
 fn tiny_config() -> RunConfig {
     let mut c = RunConfig::default();
-    c.model.name = ModelName::ResNet(18);
+    c.model.name = ModelName::MobileNet;
+    c.model.width = 0.25;
     c.model.input = 32;
     c.epochs = 3;
     c.batch_size = 8;
@@ -206,4 +207,55 @@ fn a_diverging_loss_stops_with_the_iteration() {
     };
     assert!(error.contains("at iteration"), "{error}");
     let _ = Path::new(&error);
+}
+
+#[test]
+fn a_full_disk_during_a_checkpoint_keeps_the_previous_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let mut config = tiny_config();
+    config.epochs = 2;
+    let handle = spawn(
+        RunRequest {
+            config,
+            run_dir: run.clone(),
+            resume: false,
+        },
+        Box::new(source),
+    );
+    let mut warnings = Vec::new();
+    for event in handle.events.iter() {
+        match event {
+            // After epoch 1's checkpoint, the disk "fills up" for the weights file.
+            TrainEvent::CheckpointSaved {
+                kind: botui::train::events::CheckpointKind::Last,
+                epoch: 1,
+                ..
+            } => {
+                botui::fsutil::simulate_full_disk_for(&run.join("last.bpk"));
+            }
+            TrainEvent::Log {
+                level: botui::train::LogLevel::Warning,
+                message,
+            } => warnings.push(message),
+            _ => {}
+        }
+    }
+    handle.join();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("no space left") && w.contains("previous checkpoint is kept")),
+        "{warnings:?}"
+    );
+    // The epoch-1 checkpoint is intact and loads.
+    let (_, meta) =
+        botui::train::persist::load_model(&run, "last", &burn::tensor::Device::flex()).unwrap();
+    assert_eq!(meta.epochs_done, 1);
+    let leftovers: Vec<_> = std::fs::read_dir(&run)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left behind");
 }

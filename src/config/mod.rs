@@ -1,5 +1,6 @@
 //! Configuration: the run config (one section per trick) and its validation.
 
+pub mod overrides;
 pub mod run;
 pub mod validate;
 

@@ -1,7 +1,6 @@
 //! Range checks for the run config: each error names the key, the value and what is allowed.
 
 use super::run::{DataSource, RunConfig};
-use crate::model::MIN_INPUT;
 
 /// One invalid value.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -72,18 +71,15 @@ impl RunConfig {
         );
         c.positive("base_lr", self.base_lr);
 
-        c.check(
-            self.model.input >= MIN_INPUT,
-            "model.input",
-            self.model.input,
-            "an image side of at least 32",
-        );
-        c.check(
-            self.model.width > 0.0 && self.model.width <= 4.0,
-            "model.width",
-            self.model.width,
-            "a MobileNet width multiplier in (0, 4]",
-        );
+        // The zoo's own checks (input side per model and stem, width multiplier).
+        if let Err(crate::model::ModelError::Invalid {
+            key,
+            value,
+            expected,
+        }) = self.model_config(2).validate()
+        {
+            c.check(false, &format!("model.{key}"), value, &expected);
+        }
 
         if let Err(e) = DataSource::parse(&self.data.source) {
             c.check(false, "data.source", format!("{:?}", self.data.source), &e);
@@ -242,5 +238,53 @@ impl RunConfig {
         } else {
             Err(InvalidConfig(c.0))
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::field_reassign_with_default)] // tests read as "the default, except"
+mod tests {
+    use super::*;
+    use crate::model::{ModelName, StemKind};
+
+    #[test]
+    fn defaults_are_valid() {
+        RunConfig::default().validate().unwrap();
+    }
+
+    #[test]
+    fn every_bad_value_is_named_with_what_is_allowed() {
+        let mut c = RunConfig::default();
+        c.epochs = 0;
+        c.warmup.enabled = true;
+        c.warmup.epochs = -1.0;
+        c.label_smoothing.epsilon = 1.5;
+        c.data.source = "s3://bucket".into();
+        let err = c.validate().unwrap_err().to_string();
+        for needle in [
+            "epochs = 0: expected at least 1",
+            "warmup.epochs = -1",
+            "label_smoothing.epsilon = 1.5: expected a number in [0, 1)",
+            "data.source = \"s3://bucket\": expected builtin, imagefolder:PATH",
+        ] {
+            assert!(err.contains(needle), "missing `{needle}` in: {err}");
+        }
+    }
+
+    #[test]
+    fn model_limits_come_from_the_zoo() {
+        let mut c = RunConfig::default();
+        c.model.name = ModelName::InceptionV3;
+        c.model.input = 64;
+        c.model.stem = StemKind::Imagenet;
+        let err = c.validate().unwrap_err().to_string();
+        assert!(
+            err.contains("model.input = 64") && err.contains("75"),
+            "{err}"
+        );
+        c.model.input = 16;
+        c.model.stem = StemKind::Auto;
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("model.input = 16"), "{err}");
     }
 }

@@ -140,6 +140,13 @@ impl ConvBnRelu {
         }
     }
 
+    /// The same unit with another BN epsilon (Inception-V3's BasicConv2d: 1e-3).
+    pub fn with_bn_eps(mut self, epsilon: f64) -> Self {
+        assert!(epsilon.is_finite() && epsilon > 0.0, "BN epsilon {epsilon}");
+        self.bn.epsilon = epsilon;
+        self
+    }
+
     /// `[n, c_in, h, w]` -> `[n, c_out, h', w']`
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         relu(self.bn.forward(self.conv.forward(x)))

@@ -1,7 +1,9 @@
 //! The paper's model zoo as burn modules: ResNet 18-152 in variants A-D, MobileNet (v1) and
 //! Inception-V3, all behind one [`ModelConfig`].
 
+pub mod inception;
 pub mod layers;
+pub mod mobilenet;
 pub mod resnet;
 pub mod summary;
 
@@ -12,7 +14,9 @@ use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+pub use inception::{InceptionV3, InceptionV3Config};
 pub use layers::InitScheme;
+pub use mobilenet::{MobileNet, MobileNetConfig};
 pub use resnet::{ResNet, ResNetConfig, ResNetVariant};
 pub use summary::{LayerRow, Summary};
 
@@ -43,6 +47,15 @@ impl ModelName {
         match self {
             ModelName::InceptionV3 => 299,
             _ => 224,
+        }
+    }
+
+    /// The smallest image side this model's imagenet stem takes (75 for Inception-V3, whose
+    /// stem convs and pools are unpadded; [`MIN_INPUT`] for the others).
+    pub fn imagenet_stem_min_input(self) -> usize {
+        match self {
+            ModelName::InceptionV3 => inception::IMAGENET_STEM_MIN_INPUT,
+            _ => MIN_INPUT,
         }
     }
 }
@@ -126,7 +139,8 @@ impl<'de> Deserialize<'de> for ModelName {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StemKind {
-    /// `small` for inputs of 64 pixels or less, `imagenet` above.
+    /// `small` for inputs of 64 pixels or less, `imagenet` above (and `small` wherever the
+    /// imagenet stem cannot take the input: Inception-V3 below 75 pixels).
     #[default]
     Auto,
     /// The paper's stem for 224x224 images.
@@ -147,12 +161,15 @@ pub struct ModelConfig {
     pub input: usize,
     #[serde(default)]
     pub stem: StemKind,
-    /// MobileNet's width multiplier.
+    /// MobileNet's width multiplier (channels = round(c * width), at least 8); the other
+    /// models ignore it.
     #[serde(default = "one")]
     pub width: f64,
     #[serde(default)]
     pub init: InitScheme,
-    /// Zero gamma in the last BN of every residual block (ResNet; a trick, off by default).
+    /// Zero gamma in the last BN of every residual block (a trick, off by default). ResNet only:
+    /// MobileNet and Inception-V3 have no residual blocks, so they ignore it (the paper's
+    /// "efficient" setting turns it on for all three models).
     #[serde(default)]
     pub zero_gamma: bool,
 }
@@ -185,7 +202,7 @@ impl ModelConfig {
 
     pub fn small_input(&self) -> bool {
         match self.stem {
-            StemKind::Auto => self.input <= 64,
+            StemKind::Auto => self.input <= 64 || self.input < self.name.imagenet_stem_min_input(),
             StemKind::Imagenet => false,
             StemKind::Small => true,
         }
@@ -222,6 +239,18 @@ impl ModelConfig {
                 expected: "a MobileNet width multiplier in (0, 4]".into(),
             });
         }
+        let min = self.name.imagenet_stem_min_input();
+        if self.stem == StemKind::Imagenet && self.input < min {
+            return Err(ModelError::Invalid {
+                key: "input",
+                value: self.input.to_string(),
+                expected: format!(
+                    "at least {min} pixels for {} with stem = imagenet \
+                     (use stem = small or auto below that)",
+                    self.name
+                ),
+            });
+        }
         Ok(())
     }
 
@@ -239,13 +268,23 @@ impl ModelConfig {
                 }
                 .init(device),
             ),
-            ModelName::MobileNet | ModelName::InceptionV3 => {
-                return Err(ModelError::Invalid {
-                    key: "name",
-                    value: self.name.to_string(),
-                    expected: "a ResNet (this model is not in the zoo yet)".into(),
-                });
-            }
+            ModelName::MobileNet => Model::MobileNet(
+                MobileNetConfig {
+                    classes: self.classes,
+                    width: self.width,
+                    small_input: self.small_input(),
+                    init: self.init,
+                }
+                .init(device),
+            ),
+            ModelName::InceptionV3 => Model::InceptionV3(
+                InceptionV3Config {
+                    classes: self.classes,
+                    small_input: self.small_input(),
+                    init: self.init,
+                }
+                .init(device),
+            ),
         })
     }
 }
@@ -255,6 +294,8 @@ impl ModelConfig {
 #[allow(clippy::large_enum_variant)]
 pub enum Model {
     ResNet(ResNet),
+    MobileNet(MobileNet),
+    InceptionV3(InceptionV3),
 }
 
 impl Model {
@@ -262,6 +303,8 @@ impl Model {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         match self {
             Model::ResNet(m) => m.forward(x),
+            Model::MobileNet(m) => m.forward(x),
+            Model::InceptionV3(m) => m.forward(x),
         }
     }
 
@@ -270,6 +313,8 @@ impl Model {
         let mut s = Summary::default();
         match self {
             Model::ResNet(m) => m.describe([3, input, input], &mut s),
+            Model::MobileNet(m) => m.describe([3, input, input], &mut s),
+            Model::InceptionV3(m) => m.describe([3, input, input], &mut s),
         }
         s
     }

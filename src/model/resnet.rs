@@ -114,6 +114,7 @@ pub struct ResNetConfig {
 
 /// The stem before the four stages.
 #[derive(Module, Debug)]
+#[allow(clippy::large_enum_variant)] // built once per model; boxing would only add indirection
 pub enum Stem {
     /// A/B: one conv (7x7/2, or 3x3/1 for small inputs) -> BN -> ReLU.
     Plain(PlainStem),
@@ -305,6 +306,7 @@ pub struct Bottleneck {
 }
 
 #[derive(Module, Debug)]
+#[allow(clippy::large_enum_variant)] // one per residual block, never moved in a hot loop
 pub enum Block {
     Basic(BasicBlock),
     Bottleneck(Bottleneck),

@@ -7,6 +7,7 @@ pub mod metrics;
 pub mod mixup;
 pub mod optim;
 pub mod persist;
+pub mod precision;
 pub mod run_dir;
 pub mod schedule;
 mod session;

@@ -42,6 +42,7 @@ pub fn build_optimizer(config: &RunConfig) -> ModuleOptimizer {
 }
 
 #[cfg(test)]
+#[allow(clippy::field_reassign_with_default)] // tests read as "the default, except"
 mod tests {
     use super::*;
     use burn::module::{Module, Param};

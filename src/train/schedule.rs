@@ -72,6 +72,7 @@ impl LrSchedule {
 }
 
 #[cfg(test)]
+#[allow(clippy::field_reassign_with_default)] // tests read as "the default, except"
 mod tests {
     use super::*;
 

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
-use burn::tensor::Device;
+use burn::tensor::{Device, FloatDType};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
 use crate::config::RunConfig;
@@ -21,6 +21,7 @@ use super::metrics::{Running, correct_top_k};
 use super::mixup::{Mixer, mix_images};
 use super::optim::build_optimizer;
 use super::persist::{self, CheckpointMeta};
+use super::precision::{LossScaler, check_support, shadow};
 use super::run_dir::RunDir;
 use super::schedule::LrSchedule;
 use super::source::{BatchSource, HostBatch, batches_per_epoch};
@@ -74,6 +75,10 @@ pub(super) struct Session {
     optim: ModuleOptimizer,
     schedule: LrSchedule,
     teacher: Option<Model>,
+    /// Low precision: the compute dtype, and FP16's loss scale.
+    precision: Option<FloatDType>,
+    scaler: Option<LossScaler>,
+    skipped_steps: usize,
     smoothing: TargetSmoothing,
     classes: usize,
     iteration: usize,
@@ -104,6 +109,8 @@ impl Session {
             .validate()
             .map_err(|e| TrainError::Config(e.to_string()))?;
         let device = config.device.resolve()?;
+        let precision =
+            check_support(&config.low_precision, config.device).map_err(TrainError::Config)?;
         device.seed(config.seed);
         let autodiff = device.clone().autodiff();
         let mut source = open_source(&config).map_err(TrainError::Data)?;
@@ -143,7 +150,12 @@ impl Session {
         } else {
             None
         };
+        let scaler =
+            (precision == Some(FloatDType::F16)).then(|| LossScaler::new(&config.low_precision));
         let mut session = Session {
+            precision,
+            scaler,
+            skipped_steps: 0,
             smoothing: TargetSmoothing::from_config(&config.label_smoothing),
             classes: classes.len(),
             config,
@@ -223,6 +235,19 @@ impl Session {
                 self.schedule.peak
             ),
         );
+        if let Some(dtype) = self.precision {
+            self.log(
+                LogLevel::Info,
+                format!(
+                    "low precision: {dtype:?} forward and backward, FP32 master weights{}",
+                    if self.scaler.is_some() {
+                        ", dynamic loss scaling"
+                    } else {
+                        ""
+                    }
+                ),
+            );
+        }
         if c.label_smoothing.enabled {
             self.log(LogLevel::Info, self.smoothing.describe());
         }
@@ -401,7 +426,12 @@ impl Session {
         let targets = soft_targets(&batch.labels, self.classes, self.smoothing, mix);
         let targets = targets_tensor(targets, self.classes, &self.autodiff);
         let model = self.model.take().expect("model present between steps");
-        let logits = model.forward(x.clone());
+        let logits = match self.precision {
+            Some(dtype) => shadow(&model, dtype)
+                .forward(x.clone().cast(dtype))
+                .cast(FloatDType::F32),
+            None => model.forward(x.clone()),
+        };
         let loss = match &self.teacher {
             Some(teacher) => {
                 let teacher_logits = teacher.forward(x.inner());
@@ -430,7 +460,33 @@ impl Session {
             let host = host.as_slice::<f32>().expect("f32 logits");
             correct_top_k(host, self.classes, &batch.labels, 1)
         });
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        let scale = self.scaler.as_ref().map_or(1.0, |s| s.scale);
+        let loss = if scale != 1.0 {
+            loss.mul_scalar(scale)
+        } else {
+            loss
+        };
+        let mut grads = GradientsParams::from_grads(loss.backward(), &model);
+        if let Some(scaler) = self.scaler.as_mut()
+            && !scaler.unscale(&model, &mut grads)
+        {
+            // An FP16 gradient overflowed: skip the update; the scale has been halved.
+            self.skipped_steps += 1;
+            if self.skipped_steps.is_power_of_two() {
+                self.log(
+                    LogLevel::Warning,
+                    format!(
+                        "FP16 gradient overflow at iteration {}: step skipped, loss scale now {} ({} skipped so far)",
+                        self.iteration, self.scaler.as_ref().map_or(0.0, |s| s.scale), self.skipped_steps
+                    ),
+                );
+            }
+            self.model = Some(model);
+            return Ok(StepOutput {
+                loss: value,
+                correct,
+            });
+        }
         self.model = Some(self.optim.step(lr, model, grads));
         Ok(StepOutput {
             loss: value,
@@ -533,7 +589,7 @@ impl Session {
             }
         }
         let every = self.config.checkpoint.every_epochs;
-        if metrics.epoch % every == 0 || metrics.epoch == self.config.epochs {
+        if metrics.epoch.is_multiple_of(every) || metrics.epoch == self.config.epochs {
             self.save_last()?;
         }
         Ok(())

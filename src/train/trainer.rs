@@ -62,6 +62,9 @@ pub fn spawn(request: RunRequest, open_source: SourceFactory) -> TrainerHandle {
     let (command_tx, command_rx) = unbounded();
     let thread = std::thread::Builder::new()
         .name(TRAINER_THREAD.into())
+        // Deep modules (ResNet-152, Inception) recurse through derived Module code; unoptimized
+        // builds need more than the default 2 MiB.
+        .stack_size(64 << 20)
         .spawn(move || run_guarded(request, open_source, event_tx, command_rx))
         .expect("spawning the trainer thread");
     TrainerHandle {
