@@ -387,7 +387,7 @@ impl App {
                 if i < n {
                     self.trick_row = i;
                     // The checkbox itself toggles.
-                    if column < inside.x + 4 {
+                    if column < inside.x + 5 {
                         return self.toggle();
                     }
                 }

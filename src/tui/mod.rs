@@ -21,6 +21,8 @@ pub mod setup;
 mod source;
 pub mod style;
 pub mod terminal;
+#[cfg(test)]
+mod tests;
 pub mod tricks;
 pub mod ui;
 

@@ -33,18 +33,35 @@ impl PastRun {
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
     }
 
+    /// The folder name without the `YYYYMMDD-HHMMSS-` stamp botui puts in front (the list
+    /// shows the time in its own column).
+    pub fn label(&self) -> String {
+        let name = self.name();
+        let b = name.as_bytes();
+        let stamped = b.len() > 16
+            && b[..8].iter().all(u8::is_ascii_digit)
+            && b[8] == b'-'
+            && b[9..15].iter().all(u8::is_ascii_digit)
+            && b[15] == b'-';
+        if stamped {
+            name[16..].to_string()
+        } else {
+            name
+        }
+    }
+
     pub fn best(&self) -> Option<&EpochMetrics> {
         best_epoch(&self.history).map(|i| &self.history[i])
     }
 
-    /// The tricks it had on, comma-separated, in the paper's order.
+    /// The tricks it had on, in the paper's order (`warmup cosine mixup`).
     pub fn tricks(&self) -> String {
         TrickId::ALL
             .iter()
             .filter(|t| t.is_on(&self.config) && t.applies(&self.config))
-            .map(|t| t.label())
+            .map(|t| t.short(&self.config))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(" ")
     }
 }
 

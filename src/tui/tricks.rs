@@ -50,6 +50,22 @@ impl TrickId {
         }
     }
 
+    /// A word for lists of runs: `warmup`, `fp16`, `resnet-d`, `cosine`, `ls`, ...
+    pub fn short(self, c: &RunConfig) -> String {
+        match self {
+            TrickId::LinearScaling => "linear-scaling".into(),
+            TrickId::Warmup => "warmup".into(),
+            TrickId::ZeroGamma => "zero-gamma".into(),
+            TrickId::NoBiasDecay => "no-bias-decay".into(),
+            TrickId::LowPrecision => Param::Precision.value(c),
+            TrickId::ResNetTweak => format!("resnet-{}", c.model.variant).to_lowercase(),
+            TrickId::Cosine => "cosine".into(),
+            TrickId::LabelSmoothing => "label-smoothing".into(),
+            TrickId::Distillation => "distill".into(),
+            TrickId::Mixup => "mixup".into(),
+        }
+    }
+
     /// What the paper does, in a line.
     pub fn summary(self) -> &'static str {
         match self {

@@ -17,7 +17,7 @@ use super::panes::popups::{self, keys_of};
 use super::panes::runs::{RunListPane, RunViewPane};
 use super::panes::setup::SetupPane;
 use super::panes::tricks::TricksPane;
-use super::run::Phase;
+use super::run::{Phase, format_duration};
 use super::settings::{Action, Role};
 use super::style::Styles;
 
@@ -123,9 +123,17 @@ fn tab_bar(app: &App, s: Styles<'_>, areas: &super::layout::Areas, buf: &mut Buf
         Phase::Finished { stopped: true } => ("■ stopped", Role::Warning),
         Phase::Failed(_) => ("✗ failed", Role::Error),
     };
+    let detail = if areas.tab_bar.width >= super::layout::WIDE {
+        progress_text(run)
+    } else {
+        let eta = run
+            .eta_seconds()
+            .map_or(String::new(), |e| format!(" · ETA {}", format_duration(e)));
+        format!("ep {}/{}{eta}", run.epochs.len(), run.config.epochs)
+    };
     let line = Line::from(vec![
         s.span(role, format!("{state} ")),
-        s.span(Role::Muted, format!("{} ", progress_text(run))),
+        s.span(Role::Muted, format!("{detail} ")),
     ]);
     right_aligned(line, areas.tab_bar, end, buf);
 }
@@ -216,19 +224,28 @@ pub fn status_keys(app: &App) -> Vec<(String, &'static str)> {
 }
 
 fn status_bar(app: &App, s: Styles<'_>, area: Rect, buf: &mut Buffer) {
-    let mut spans = Vec::new();
-    let mut width = 0usize;
     let keys = status_keys(app);
-    let n = keys.len();
-    for (i, (key, what)) in keys.into_iter().enumerate() {
-        let piece = key.chars().count() + what.len() + 3;
-        // Keep room for the last two (help, quit).
-        if width + piece > area.width as usize && i + 2 < n {
-            continue;
+    let width = |(k, w): &(String, &str)| k.chars().count() + w.len() + 3;
+    // Help and quit always show; the others as long as they fit, most useful first.
+    let split = keys.len().saturating_sub(2);
+    let (head, tail) = keys.split_at(split);
+    let mut budget = (area.width as usize).saturating_sub(tail.iter().map(width).sum());
+    let mut shown: Vec<&(String, &str)> = Vec::new();
+    for piece in head {
+        if width(piece) <= budget {
+            budget -= width(piece);
+            shown.push(piece);
         }
-        width += piece;
-        spans.push(s.span(Role::Accent, format!(" {key}")));
-        spans.push(s.span(Role::Muted, format!(" {what} ")));
     }
+    shown.extend(tail);
+    let spans: Vec<Span> = shown
+        .iter()
+        .flat_map(|(key, what)| {
+            [
+                s.span(Role::Accent, format!(" {key}")),
+                s.span(Role::Muted, format!(" {what} ")),
+            ]
+        })
+        .collect();
     Paragraph::new(Line::from(spans)).render(area, buf);
 }

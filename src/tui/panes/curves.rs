@@ -18,8 +18,8 @@ pub struct Curve {
     pub name: String,
     pub points: Vec<(f64, f64)>,
     pub role: Role,
-    /// Drawn with dots rather than braille lines (a second series of the same color).
-    pub dotted: bool,
+    /// A second series of the same color (top-5 next to top-1): drawn dimmed.
+    pub dim: bool,
 }
 
 /// Val top-1, val top-5 and train top-1 of a history; `prefix` tells overlaid runs apart.
@@ -35,13 +35,13 @@ pub fn history_curves(history: &[EpochMetrics], prefix: &str, role: Role) -> Vec
             name: format!("{prefix}val top-1"),
             points: pts(&|m| Some(m.val_top1)),
             role,
-            dotted: false,
+            dim: false,
         },
         Curve {
             name: format!("{prefix}val top-5"),
             points: pts(&|m| Some(m.val_top5)),
             role,
-            dotted: true,
+            dim: true,
         },
     ]
 }
@@ -68,14 +68,17 @@ impl Widget for AccuracyChart<'_> {
             styles: s,
         } = self;
         let x_max = (epochs.max(2)) as f64;
+        // The paper's numbers as dotted lines: 40 dots across.
+        let dotted = |y: f64| -> Vec<(f64, f64)> {
+            (0..=40)
+                .map(|i| (1.0 + (x_max - 1.0) * f64::from(i) / 40.0, y))
+                .collect()
+        };
         let paper_lines: Vec<(String, Vec<(f64, f64)>)> = paper
             .map(|p| {
-                let mut v = vec![(
-                    format!("paper top-1 {:.2}", p.top1),
-                    vec![(1.0, p.top1), (x_max, p.top1)],
-                )];
+                let mut v = vec![(format!("paper top-1 {:.2}", p.top1), dotted(p.top1))];
                 if let Some(t5) = p.top5 {
-                    v.push((format!("paper top-5 {t5:.2}"), vec![(1.0, t5), (x_max, t5)]));
+                    v.push((format!("paper top-5 {t5:.2}"), dotted(t5)));
                 }
                 v
             })
@@ -86,23 +89,24 @@ impl Widget for AccuracyChart<'_> {
             datasets.push(
                 Dataset::default()
                     .name(name.clone())
-                    .marker(Marker::Dot)
-                    .graph_type(GraphType::Line)
+                    .marker(Marker::Braille)
+                    .graph_type(GraphType::Scatter)
                     .style(s.fg(Role::PaperReference))
                     .data(pts),
             );
         }
         for c in curves {
+            let style = if c.dim {
+                s.fg(c.role).add_modifier(Modifier::DIM)
+            } else {
+                s.fg(c.role)
+            };
             datasets.push(
                 Dataset::default()
                     .name(c.name.clone())
-                    .marker(if c.dotted {
-                        Marker::Dot
-                    } else {
-                        Marker::Braille
-                    })
+                    .marker(Marker::Braille)
                     .graph_type(GraphType::Line)
-                    .style(s.fg(c.role))
+                    .style(style)
                     .data(&c.points),
             );
         }

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Sparkline, Widget};
 
 use crate::tui::app::App;
@@ -76,8 +76,10 @@ impl Widget for HardwarePane<'_> {
         };
         let title = if sample.gpus.is_empty() {
             "Hardware · CPU only (no NVIDIA GPU)".to_string()
+        } else if sample.gpus.iter().all(|g| g.name == sample.gpus[0].name) {
+            format!("Hardware · {} x {}", sample.gpus.len(), sample.gpus[0].name)
         } else {
-            format!("Hardware · {} NVIDIA GPU(s)", sample.gpus.len())
+            format!("Hardware · {} NVIDIA GPUs", sample.gpus.len())
         };
         let mut block = s.block(title, self.focused);
         if let Some(note) = &sample.gpu_note {
@@ -144,9 +146,6 @@ impl Widget for HardwarePane<'_> {
                     .map_or(String::new(), |l| format!("/{l:.0}"));
                 spans.push(s.span(Role::Text, format!(" {p:.0}{limit}W")));
             }
-            if body.width > 60 {
-                spans.push(s.span(Role::Muted, format!("  {}", g.name)));
-            }
             let line = Line::from(spans);
             match hw.gpu_util.get(i) {
                 Some(series) if !room && body.width > 50 => {
@@ -174,6 +173,5 @@ impl Widget for HardwarePane<'_> {
                 break;
             }
         }
-        let _ = Span::raw("");
     }
 }

@@ -184,11 +184,14 @@ impl Widget for MetricsPane<'_> {
             .filled_style(s.fg(Role::Gauge))
             .unfilled_style(s.fg(Role::GaugeBackground))
             .render(gauge_area, buf);
-        if let Phase::Failed(e) = &r.phase {
-            let [err, _] =
+        let rest = if let Phase::Failed(e) = &r.phase {
+            let [err, rest] =
                 Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(rest);
-            Paragraph::new(s.span(Role::Error, e.clone())).render(err, buf);
-        }
+            Paragraph::new(s.span(Role::Error, format!("failed: {e}"))).render(err, buf);
+            rest
+        } else {
+            rest
+        };
         let wide = area.width >= WIDE;
         let cols = if wide {
             Layout::horizontal([
@@ -212,7 +215,7 @@ impl Widget for MetricsPane<'_> {
                 .filter_map(|m| m.train_top1.map(|t| (m.epoch as f64, t)))
                 .collect(),
             role: Role::Train,
-            dotted: false,
+            dim: false,
         });
         let best = r
             .best

@@ -60,9 +60,9 @@ impl Widget for RunListPane<'_> {
                 .map_or("    -".into(), |b| format!("{:>5.1}", b.val_top1));
             let eps = format!("{:>2}/{:<3}", r.history.len(), r.config.epochs);
             let text = if wide {
-                format!("{}  {best}  {eps} {}", format_time(r.modified), r.name())
+                format!("{}  {best}  {eps} {}", format_time(r.modified), r.label())
             } else {
-                format!("{best}  {eps} {}", r.name())
+                format!("{best}  {eps} {}", r.label())
             };
             let style = if self.focused && i == runs.selected {
                 s.selected()
@@ -90,8 +90,15 @@ fn summary(r: &PastRun, role: Role, s: Styles<'_>) -> Vec<Line<'static>> {
     });
     vec![
         Line::from(vec![
-            s.span(role, format!("{} ", r.name())),
-            s.span(Role::Muted, r.config.model_config(2).display_name()),
+            s.span(role, format!("{} ", r.label())),
+            s.span(
+                Role::Muted,
+                format!(
+                    "{}  {}",
+                    r.config.model_config(2).display_name(),
+                    format_time(r.modified)
+                ),
+            ),
         ]),
         Line::from(vec![
             s.span(Role::Text, best),
@@ -100,7 +107,7 @@ fn summary(r: &PastRun, role: Role, s: Styles<'_>) -> Vec<Line<'static>> {
                 format!("  {}/{} epochs", r.history.len(), r.config.epochs),
             ),
         ]),
-        Line::from(s.span(Role::Muted, format!("tricks: {}", r.tricks()))),
+        Line::from(s.span(Role::Muted, r.tricks())),
     ]
 }
 
@@ -120,8 +127,8 @@ impl Widget for RunViewPane<'_> {
             return;
         };
         let title = match compare {
-            Some(b) => format!("Curves · {} vs {}", a.name(), b.name()),
-            None => format!("Curves · {}", a.name()),
+            Some(b) => format!("Curves · {} vs + {}", a.label(), b.label()),
+            None => format!("Curves · {}", a.label()),
         };
         let block = s.block(title, self.focused);
         let body = inner(area);

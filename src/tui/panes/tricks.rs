@@ -47,7 +47,7 @@ impl TricksPane<'_> {
                 } else {
                     gain_for(t, c).map_or(String::new(), |g| gain_text(&g, width >= 44))
                 };
-                let used = 3 + label.chars().count();
+                let used = 4 + label.chars().count();
                 let pad = width.saturating_sub(used + right.chars().count());
                 let gain_role = match gain_for(t, c).map(|g| g.gain()) {
                     _ if !applies => Role::Muted,
@@ -56,6 +56,7 @@ impl TricksPane<'_> {
                     _ => Role::Muted,
                 };
                 Line::from(vec![
+                    s.span(Role::Accent, if selected { "▸" } else { " " }),
                     s.span(mark_role, mark),
                     Span::styled(label, row_style),
                     Span::raw(" ".repeat(pad)),
@@ -65,6 +66,7 @@ impl TricksPane<'_> {
             Item::Param(_, p) => {
                 let arrows = if selected && p.steps() { "◂ ▸" } else { "" };
                 Line::from(vec![
+                    s.span(Role::Accent, if selected { "▸" } else { " " }),
                     Span::raw("      "),
                     s.span(Role::Muted, format!("{:<16}", p.label())),
                     Span::styled(p.value(c), row_style),
@@ -79,8 +81,8 @@ impl TricksPane<'_> {
         let t = item?.trick();
         let g = gain_for(t, &self.app.config)?;
         Some(format!(
-            " {} \"{}\", {}: {:.2} -> {:.2} ",
-            g.table, g.row, g.column, g.before, g.after
+            " {} · {} · {}: {:.2} → {:.2} ",
+            g.table, g.row, g.short, g.before, g.after
         ))
     }
 }
