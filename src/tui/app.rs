@@ -123,6 +123,8 @@ pub enum Msg {
     RunsScanned(Vec<PastRun>, Vec<String>),
     /// Something the event loop could not do (an effect failed), for the log.
     Problem(String),
+    /// A line something wrote to stderr while the workbench had the screen.
+    Stderr(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -256,6 +258,7 @@ impl App {
                 self.runs.set_list(list);
             }
             Msg::Problem(message) => self.note(LogLevel::Error, message),
+            Msg::Stderr(line) => self.log.push(LogLevel::Warning, LogSource::Stderr, line),
         }
         Vec::new()
     }

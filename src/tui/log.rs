@@ -14,6 +14,8 @@ pub enum LogSource {
     Trainer,
     Config,
     Workbench,
+    /// Text written to stderr (captured so it cannot scribble over the screen).
+    Stderr,
 }
 
 impl LogSource {
@@ -22,6 +24,7 @@ impl LogSource {
             LogSource::Trainer => "train",
             LogSource::Config => "config",
             LogSource::Workbench => "ui",
+            LogSource::Stderr => "stderr",
         }
     }
 }

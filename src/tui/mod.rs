@@ -19,6 +19,7 @@ pub mod series;
 pub mod settings;
 pub mod setup;
 mod source;
+pub mod stderr;
 pub mod style;
 pub mod terminal;
 #[cfg(test)]

@@ -22,6 +22,7 @@ struct Loop {
     input: InputThread,
     sampler: Sampler,
     trainer: Option<TrainerHandle>,
+    /// Messages from helper threads: the run-history scan, captured stderr lines.
     runs: (Sender<Msg>, Receiver<Msg>),
     quit: bool,
 }
@@ -30,13 +31,15 @@ pub fn run(mut app: App) -> anyhow::Result<()> {
     if let Ok((w, h)) = ratatui::crossterm::terminal::size() {
         app.size = (w, h);
     }
-    let term = TerminalGuard::enter(app.ui.mouse).context("setting up the terminal")?;
+    let runs = unbounded();
+    let term = TerminalGuard::enter(app.ui.mouse, Some(runs.0.clone()))
+        .context("setting up the terminal")?;
     let mut lp = Loop {
         term,
         input: InputThread::spawn().context("starting the input thread")?,
         sampler: Sampler::spawn(detect_gpus(), HW_INTERVAL),
         trainer: None,
-        runs: unbounded(),
+        runs,
         quit: false,
     };
     lp.scan_runs();
@@ -68,6 +71,7 @@ pub fn run(mut app: App) -> anyhow::Result<()> {
         for effect in effects {
             lp.carry_out(&mut app, effect);
         }
+        let _ = lp.term.set_mouse(app.ui.mouse);
         if app.quitting && lp.trainer.as_ref().is_none_or(|t| t.is_finished()) {
             lp.quit = true;
         }
@@ -160,11 +164,67 @@ impl Loop {
             }
             Effect::ScanRuns => self.scan_runs(),
             Effect::Quit => self.quit = true,
-            Effect::WriteConfig | Effect::OpenEditor | Effect::SavePreset(_) => {
+            Effect::OpenEditor => {
+                let path = config_file();
+                if let Err(e) = self.open_editor(&path) {
+                    app.update(Msg::Problem(format!("{e:#}")));
+                }
+            }
+            Effect::WriteConfig | Effect::SavePreset(_) => {
                 app.update(Msg::Problem(
                     "config.toml support arrives with the presets module".into(),
                 ));
             }
         }
+    }
+}
+
+/// config.toml in the user's config folder.
+fn config_file() -> std::path::PathBuf {
+    directories::ProjectDirs::from("", "", "botui")
+        .map(|d| d.config_dir().join("config.toml"))
+        .unwrap_or_else(|| "config.toml".into())
+}
+
+/// `$VISUAL`, `$EDITOR`, or `vi`.
+fn editor() -> String {
+    ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|e| !e.trim().is_empty())
+        .unwrap_or_else(|| "vi".into())
+}
+
+impl Loop {
+    /// Hands the terminal to the editor and takes it back: the input thread stops reading,
+    /// the screen and raw mode are left, the editor runs, then everything is redrawn.
+    fn open_editor(&mut self, path: &std::path::Path) -> anyhow::Result<()> {
+        let editor = editor();
+        self.input.park();
+        self.term
+            .suspend()
+            .context("leaving the screen for the editor")?;
+        // Through the shell, so that EDITOR may carry arguments ("code --wait").
+        let status = if cfg!(unix) {
+            std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("{editor} \"$1\""))
+                .arg("sh")
+                .arg(path)
+                .status()
+        } else {
+            std::process::Command::new(&editor).arg(path).status()
+        };
+        let back = self
+            .term
+            .resume()
+            .context("taking the screen back from the editor");
+        self.input.unpark();
+        back?;
+        let status = status.with_context(|| format!("running the editor `{editor}`"))?;
+        if !status.success() {
+            anyhow::bail!("the editor `{editor}` exited with {status}");
+        }
+        Ok(())
     }
 }

@@ -7,9 +7,13 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use botui::train::trainer::TRAINER_THREAD;
+use crossbeam_channel::Sender;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::{cursor, event, execute, terminal};
+
+use super::app::Msg;
+use super::stderr;
 
 /// Whether the workbench has the terminal in raw mode and on the alternate screen.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -21,9 +25,14 @@ pub type Backend = CrosstermBackend<Stdout>;
 pub struct TerminalGuard {
     pub terminal: Terminal<Backend>,
     mouse: bool,
+    /// Where captured stderr lines go (the log pane).
+    stderr_to: Option<Sender<Msg>>,
 }
 
-fn enter(mouse: bool) -> io::Result<()> {
+fn enter(mouse: bool, stderr_to: Option<&Sender<Msg>>) -> io::Result<()> {
+    if let Some(tx) = stderr_to {
+        stderr::capture(tx.clone())?;
+    }
     terminal::enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
     let mut out = io::stdout();
@@ -37,6 +46,7 @@ fn enter(mouse: bool) -> io::Result<()> {
 /// Puts the terminal back as the shell had it. Safe to call more than once and from the
 /// panic hook; errors are ignored (there is nothing better to do with them there).
 pub fn restore() {
+    stderr::restore();
     if !ACTIVE.swap(false, Ordering::SeqCst) {
         return;
     }
@@ -52,12 +62,17 @@ pub fn restore() {
 }
 
 impl TerminalGuard {
-    pub fn enter(mouse: bool) -> io::Result<Self> {
+    /// Takes the terminal; with `stderr_to`, stderr's lines go there until it is restored.
+    pub fn enter(mouse: bool, stderr_to: Option<Sender<Msg>>) -> io::Result<Self> {
         install_panic_hook();
-        enter(mouse).inspect_err(|_| restore())?;
+        enter(mouse, stderr_to.as_ref()).inspect_err(|_| restore())?;
         let terminal =
             Terminal::new(CrosstermBackend::new(io::stdout())).inspect_err(|_| restore())?;
-        Ok(Self { terminal, mouse })
+        Ok(Self {
+            terminal,
+            mouse,
+            stderr_to,
+        })
     }
 
     /// Hands the terminal to another program (the editor).
@@ -68,7 +83,7 @@ impl TerminalGuard {
 
     /// Takes the terminal back after [`Self::suspend`] and redraws everything.
     pub fn resume(&mut self) -> io::Result<()> {
-        enter(self.mouse)?;
+        enter(self.mouse, self.stderr_to.as_ref())?;
         self.terminal.clear()
     }
 
