@@ -27,8 +27,8 @@ fn started_fills_the_run_from_the_event() {
 fn iterations_move_progress_loss_and_throughput() {
     let mut app = started_app(4, 10);
     let plan = app.run.as_ref().unwrap().lr_plan.clone();
-    for i in 0..5 {
-        app.update(Msg::Train(fake::iteration(i, 10, 40, plan[i])));
+    for (i, lr) in plan.iter().take(5).enumerate() {
+        app.update(Msg::Train(fake::iteration(i, 10, 40, *lr)));
     }
     let r = app.run.as_ref().unwrap();
     assert_eq!(r.iteration(), 5);
@@ -316,7 +316,7 @@ fn start_refuses_an_invalid_config_and_says_why() {
 fn start_hands_the_config_to_the_loop_and_shows_the_train_tab() {
     let mut app = app_with(RunConfig::default());
     let fx = app.update(Msg::Key(chord('s')));
-    assert_eq!(fx, vec![Effect::StartRun(Box::new(RunConfig::default()))]);
+    assert_eq!(fx, vec![Effect::StartRun(Box::default())]);
     assert_eq!(app.tab, Tab::Train);
     assert_eq!(app.run.as_ref().unwrap().phase, Phase::Starting);
 }
