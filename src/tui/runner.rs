@@ -83,6 +83,10 @@ pub fn run(mut app: App) -> anyhow::Result<()> {
                 .context("drawing")?;
             dirty = false;
             next_draw = now + frame;
+            // For the end-to-end test that the terminal comes back after a panic.
+            if std::env::var_os("BOTUI_TEST_PANIC").is_some() {
+                panic!("BOTUI_TEST_PANIC is set: panicking after the first frame");
+            }
         }
     }
     if let Some(t) = lp.trainer.take() {
