@@ -389,3 +389,28 @@ fn a_rejected_config_file_is_logged_and_the_setup_kept() {
     assert_eq!(line.level, LogLevel::Error);
     assert!(line.message.contains("run.epochs = 0"));
 }
+
+#[test]
+fn tab_keys_and_focus_cycling_stay_on_visible_panes() {
+    let mut app = app_with(RunConfig::default());
+    assert_eq!(app.focused(), PaneId::Setup);
+    app.update(Msg::Key(super::key(crate::tui::settings::KeyCode::Tab)));
+    assert_eq!(app.focused(), PaneId::Tricks);
+    app.update(Msg::Key(super::key(crate::tui::settings::KeyCode::BackTab)));
+    app.update(Msg::Key(super::key(crate::tui::settings::KeyCode::BackTab)));
+    assert_eq!(
+        app.focused(),
+        PaneId::Log,
+        "backwards from the first wraps to the last"
+    );
+    // At 80x24 the setup tab has no log pane: focus falls back to the first pane, and
+    // cycling only visits what is drawn.
+    app.update(Msg::Resize(80, 24));
+    assert_eq!(app.focused(), PaneId::Setup);
+    for _ in 0..3 {
+        app.update(Msg::Key(super::key(crate::tui::settings::KeyCode::Tab)));
+    }
+    assert_eq!(app.focused(), PaneId::Setup, "three panes at this size");
+    app.update(Msg::Key(chord('2')));
+    assert_eq!((app.tab, app.focused()), (Tab::Train, PaneId::Metrics));
+}

@@ -133,3 +133,55 @@ fn quit_confirmation_80x24() {
     app.update(Msg::Key(chord('q')));
     insta::assert_snapshot!(screen(&mut app, 80, 24));
 }
+
+/// Any size, however small, draws without a panic (the terminal can be resized at any time).
+#[test]
+fn every_tab_and_popup_draws_at_any_size() {
+    let mut busy = fake::long_run_app(30, 12, 50, 8);
+    busy.update(Msg::RunsScanned(past_runs(), Vec::new()));
+    busy.runs.opened = Some(0);
+    busy.runs.compare = Some(1);
+    let idle = setup_app();
+    let popups = [
+        None,
+        Some(Popup::Help),
+        Some(Popup::ConfirmQuit),
+        Some(Popup::Presets { selected: 0 }),
+    ];
+    let sizes = [
+        (1, 1),
+        (2, 3),
+        (10, 4),
+        (33, 9),
+        (79, 23),
+        (80, 24),
+        (99, 30),
+        (100, 12),
+        (250, 80),
+    ];
+    for mut app in [busy, idle] {
+        for tab in Tab::ALL {
+            for popup in &popups {
+                for (w, h) in sizes {
+                    app.tab = tab;
+                    app.popup = popup.clone();
+                    app.lr_log_scale = w % 2 == 0;
+                    let _ = screen(&mut app, w, h);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_scale_key_switches_the_lr_pane_to_log() {
+    let mut app = setup_app();
+    let linear = screen(&mut app, 120, 40);
+    assert!(linear.contains("peak 0.1 · linear"), "{linear}");
+    app.update(Msg::Key(chord('g')));
+    let log = screen(&mut app, 120, 40);
+    assert!(log.contains("peak 0.1 · log"), "{log}");
+    // The cosine plan ends near 1e-7 (floored at 1e-6) and peaks at 0.1 = 1e-1.
+    assert!(log.contains("│1e-6") || log.contains("1e-6│"), "{log}");
+    assert!(log.contains("1e-1"), "{log}");
+}
