@@ -244,6 +244,14 @@ impl App {
 
     /// Applies one message; returns what the event loop has to do.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let effects = self.apply(msg);
+        if self.areas().panes.iter().any(|(p, _)| *p == PaneId::Log) {
+            self.log.unseen = 0;
+        }
+        effects
+    }
+
+    fn apply(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Key(chord) => return self.on_key(chord),
             Msg::Mouse(m) => return self.on_mouse(m),

@@ -43,6 +43,8 @@ pub struct LogState {
     pub scroll: usize,
     /// Lines dropped at the cap, for the pane's title.
     pub dropped: usize,
+    /// Warnings and errors logged while the log pane was not on screen.
+    pub unseen: usize,
 }
 
 impl LogState {
@@ -50,6 +52,9 @@ impl LogState {
         let message = message.into();
         // One line per entry: multi-line errors are joined so the pane's rows stay aligned.
         let message = message.lines().collect::<Vec<_>>().join(" | ");
+        if level != LogLevel::Info {
+            self.unseen += 1;
+        }
         if self.lines.len() == LOG_CAP {
             self.lines.pop_front();
             self.dropped += 1;
@@ -66,11 +71,6 @@ impl LogState {
 
     pub fn count(&self, level: LogLevel) -> usize {
         self.lines.iter().filter(|l| l.level == level).count()
-    }
-
-    /// The newest warning or error, for the status bar.
-    pub fn last_problem(&self) -> Option<&LogLine> {
-        self.lines.iter().rev().find(|l| l.level != LogLevel::Info)
     }
 
     pub fn scroll_by(&mut self, lines: i32) {

@@ -53,6 +53,9 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             terminal::restore();
+            for panic in terminal::take_thread_panics() {
+                eprintln!("botui: {panic}");
+            }
             eprintln!("botui: error: {err:#}");
             ExitCode::FAILURE
         }

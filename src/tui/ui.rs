@@ -105,7 +105,14 @@ fn tab_bar(app: &App, s: Styles<'_>, areas: &super::layout::Areas, buf: &mut Buf
         };
         Paragraph::new(Span::styled(tab_label(i, *tab), style)).render(*rect, buf);
     }
-    let end = areas.tabs.last().map_or(0, |(_, r)| r.right() + 1);
+    let mut end = areas.tabs.last().map_or(0, |(_, r)| r.right() + 1);
+    if app.log.unseen > 0 {
+        let text = format!(" ⚠ {} new in the log ", app.log.unseen);
+        let w = (text.chars().count() as u16).min(areas.tab_bar.right().saturating_sub(end));
+        Paragraph::new(s.span(Role::Warning, text))
+            .render(Rect::new(end, areas.tab_bar.y, w, 1), buf);
+        end += w;
+    }
     let Some(run) = app.run.as_ref() else {
         let text = s.span(
             Role::Muted,

@@ -414,3 +414,17 @@ fn tab_keys_and_focus_cycling_stay_on_visible_panes() {
     app.update(Msg::Key(chord('2')));
     assert_eq!((app.tab, app.focused()), (Tab::Train, PaneId::Metrics));
 }
+
+#[test]
+fn problems_logged_off_screen_are_counted_until_the_log_shows() {
+    let mut app = app_with(RunConfig::default());
+    app.update(Msg::Key(chord('3'))); // the runs tab has no log pane
+    app.update(Msg::Problem("could not write config.toml".into()));
+    app.update(Msg::Train(TrainEvent::Log {
+        level: LogLevel::Info,
+        message: "info lines do not count".into(),
+    }));
+    assert_eq!(app.log.unseen, 1);
+    app.update(Msg::Key(chord('2')));
+    assert_eq!(app.log.unseen, 0);
+}
