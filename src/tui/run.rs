@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use botui::config::{PaperReference, RunConfig};
 use botui::train::{EpochMetrics, IterationStats, TrainEvent};
 
+use super::series::{BUCKETS, Buckets, plan_points};
+
 /// Where a run is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Phase {
@@ -30,8 +32,6 @@ impl Phase {
     }
 }
 
-/// Loss points kept before the history is thinned (every other point dropped).
-pub const MAX_LOSS_POINTS: usize = 200_000;
 /// Throughput readings kept for the sparkline.
 pub const THROUGHPUT_POINTS: usize = 240;
 
@@ -47,10 +47,12 @@ pub struct RunState {
     pub model_params: usize,
     /// The planned lr of every iteration (from `RunStart`).
     pub lr_plan: Vec<f64>,
+    /// The plan cut down for drawing once, at the start.
+    pub lr_points: Vec<(f64, f64)>,
     /// The latest iteration report.
     pub last: Option<IterationStats>,
-    /// (iteration, loss) of every report, thinned past [`MAX_LOSS_POINTS`].
-    pub loss: Vec<(f64, f64)>,
+    /// (iteration, loss) of every report, as min and max over slices of the planned run.
+    pub loss: Buckets,
     pub throughput: Vec<f64>,
     /// Per-epoch metrics, resumed history included.
     pub epochs: Vec<EpochMetrics>,
@@ -72,8 +74,9 @@ impl RunState {
             classes: 0,
             model_params: 0,
             lr_plan: Vec::new(),
+            lr_points: Vec::new(),
             last: None,
-            loss: Vec::new(),
+            loss: Buckets::new(1, 1),
             throughput: Vec::new(),
             epochs: Vec::new(),
             best: None,
@@ -141,18 +144,13 @@ impl RunState {
                 self.classes = start.classes.len();
                 self.model_params = start.model_params;
                 self.lr_plan = start.lr_plan.clone();
+                self.lr_points = plan_points(&self.lr_plan, BUCKETS);
+                self.loss = Buckets::new(self.lr_plan.len(), BUCKETS);
                 self.epochs = start.history.clone();
                 self.best = best_epoch(&self.epochs);
             }
             TrainEvent::Iteration(stats) => {
-                if self.loss.len() >= MAX_LOSS_POINTS {
-                    let mut i = 0;
-                    self.loss.retain(|_| {
-                        i += 1;
-                        i % 2 == 0
-                    });
-                }
-                self.loss.push((stats.iteration as f64, stats.loss));
+                self.loss.push(stats.iteration as f64, stats.loss);
                 if self.throughput.len() >= THROUGHPUT_POINTS {
                     self.throughput.remove(0);
                 }

@@ -103,6 +103,69 @@ pub fn schedule_points(s: &LrSchedule, samples: usize) -> Vec<(f64, f64)> {
     ks.into_iter().map(|k| (k as f64, s.lr(k))).collect()
 }
 
+/// The lowest and highest point of a series over each of `n` equal slices of a fixed x
+/// range, filled as points arrive. Drawing costs O(n) however long the run: a chart never
+/// needs more than a few hundred columns, and min and max per slice keep every spike.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Buckets {
+    x_end: f64,
+    slots: Vec<Option<((f64, f64), (f64, f64))>>,
+    len: usize,
+}
+
+/// Slices per series: more than any chart is wide (two braille dots per cell).
+pub const BUCKETS: usize = 1024;
+
+impl Buckets {
+    /// `n` slices of `[0, x_end)`.
+    pub fn new(x_end: usize, n: usize) -> Self {
+        Self {
+            x_end: x_end.max(1) as f64,
+            slots: vec![None; n.max(1)],
+            len: 0,
+        }
+    }
+
+    pub fn push(&mut self, x: f64, y: f64) {
+        if !y.is_finite() {
+            return;
+        }
+        let n = self.slots.len();
+        let i = ((x / self.x_end * n as f64).floor().max(0.0) as usize).min(n - 1);
+        let slot = &mut self.slots[i];
+        *slot = Some(match *slot {
+            None => ((x, y), (x, y)),
+            Some((lo, hi)) => (
+                if y < lo.1 { (x, y) } else { lo },
+                if y > hi.1 { (x, y) } else { hi },
+            ),
+        });
+        self.len += 1;
+    }
+
+    /// Points pushed so far.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The min and max of every filled slice, in x order.
+    pub fn points(&self) -> Vec<(f64, f64)> {
+        let mut out = Vec::with_capacity(2 * self.slots.len());
+        for (lo, hi) in self.slots.iter().flatten() {
+            let (a, b) = if lo.0 <= hi.0 { (lo, hi) } else { (hi, lo) };
+            out.push(*a);
+            if b != a {
+                out.push(*b);
+            }
+        }
+        out
+    }
+}
+
 /// The smallest lr the log scale shows; below it values are drawn at the floor.
 pub const LOG_FLOOR: f64 = 1e-6;
 
@@ -133,6 +196,28 @@ pub fn y_bounds(points: &[(f64, f64)]) -> (f64, f64) {
 mod tests {
     use super::*;
     use botui::config::{DecayKind, RunConfig};
+
+    #[test]
+    fn buckets_keep_min_and_max_of_each_slice_in_x_order() {
+        let mut b = Buckets::new(100, 10);
+        for x in 0..100 {
+            let y = if x == 37 { 9.0 } else { (x % 10) as f64 };
+            b.push(x as f64, y);
+        }
+        assert_eq!(b.len(), 100);
+        let pts = b.points();
+        assert_eq!(pts.len(), 20, "a min and a max per slice");
+        // Slice 3 (x 30..40): min 0 at x 30, max 9 at x 37 (the spike) and at 39; first wins.
+        assert_eq!(&pts[6..8], &[(30.0, 0.0), (37.0, 9.0)]);
+        assert!(pts.windows(2).all(|w| w[0].0 <= w[1].0));
+        // Past the end goes to the last slice (x 90..100: min 0 at 90, max 9 at 99); NaN is
+        // dropped.
+        b.push(250.0, -1.0);
+        b.push(5.0, f64::NAN);
+        assert_eq!(b.len(), 101);
+        let pts = b.points();
+        assert_eq!(&pts[18..], &[(99.0, 9.0), (250.0, -1.0)]);
+    }
 
     #[test]
     fn min_max_keeps_a_single_spike() {

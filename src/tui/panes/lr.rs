@@ -13,7 +13,7 @@ use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
 use crate::tui::app::App;
 use crate::tui::layout::inner;
 use crate::tui::panes::setup::trim;
-use crate::tui::series::{plan_points, scale_y, schedule_points};
+use crate::tui::series::{min_max, scale_y, schedule_points};
 use crate::tui::settings::Role;
 use crate::tui::style::Styles;
 
@@ -69,7 +69,7 @@ impl Widget for LrPane<'_> {
                 let now = r.iteration().min(r.total_iters().saturating_sub(1));
                 let lr_now = r.lr_plan.get(now).copied().unwrap_or(0.0);
                 (
-                    plan_points(&r.lr_plan, width * 2),
+                    min_max(&r.lr_points, width * 2),
                     r.config.epochs,
                     r.iters_per_epoch,
                     format!("Learning rate · {}", describe(&sched, r.config.epochs)),

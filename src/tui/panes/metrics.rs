@@ -109,7 +109,7 @@ impl MetricsPane<'_> {
         Paragraph::new(s.span(Role::Muted, label))
             .render(Rect::new(tp_area.x, tp_area.y, label_w, 1), buf);
         let spark_area = Rect::new(tp_area.x + label_w, tp_area.y, tp_area.width - label_w, 1);
-        let pts = min_max(&r.loss, chart_area.width.max(10) as usize);
+        let pts = min_max(&r.loss.points(), chart_area.width.max(10) as usize);
         let (lo, hi) = y_bounds(&pts);
         let total = r.total_iters().max(1) as f64;
         let data = Dataset::default()
