@@ -101,6 +101,14 @@ impl MetricsPane<'_> {
 
     fn loss(&self, r: &RunState, area: Rect, buf: &mut Buffer) {
         let s = self.styles;
+        if r.loss.is_empty() {
+            Paragraph::new(vec![
+                Line::from(s.span(Role::Muted, "train loss")),
+                Line::from(s.span(Role::Muted, "(after the first iterations)")),
+            ])
+            .render(area, buf);
+            return;
+        }
         let [chart_area, tp_area] =
             Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
         let now = r.throughput.last().copied().unwrap_or(0.0);
