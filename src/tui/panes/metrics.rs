@@ -57,7 +57,7 @@ impl MetricsPane<'_> {
     fn table(&self, r: &RunState, area: Rect, buf: &mut Buffer) {
         let s = self.styles;
         let wide = area.width >= 40;
-        let mut header = vec!["ep", "loss", "train", "top-1", "top-5"];
+        let mut header = vec!["ep", "loss", "tr@1", "val@1", "val@5"];
         if wide {
             header.push("lr");
         }
