@@ -3,6 +3,7 @@
 mod bench;
 mod devices;
 mod model;
+mod presets;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -24,6 +25,8 @@ enum Command {
     Devices(devices::DevicesArgs),
     /// Print a zoo model's architecture, parameter count and multiply-accumulates.
     Model(model::ModelArgs),
+    /// List the presets (the paper's configurations and yours), or show one resolved.
+    Presets(presets::PresetsArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -33,6 +36,7 @@ pub fn main() -> ExitCode {
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Devices(args)) => devices::run(args),
         Some(Command::Model(args)) => model::run(args),
+        Some(Command::Presets(args)) => presets::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

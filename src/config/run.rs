@@ -15,6 +15,9 @@ use crate::model::{InitScheme, ModelConfig, ModelName, ResNetVariant, StemKind};
 pub struct RunConfig {
     /// A free-form name shown in the run list.
     pub name: String,
+    /// What this configuration is (presets say which paper row it reproduces).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
     pub seed: u64,
     /// `flex`, `libtorch` or `cuda:N`.
     pub device: DeviceName,
@@ -46,6 +49,7 @@ impl Default for RunConfig {
     fn default() -> Self {
         Self {
             name: String::new(),
+            description: String::new(),
             seed: 0,
             device: DeviceName::Flex,
             epochs: 120,
@@ -382,9 +386,11 @@ impl Default for CheckpointSection {
     }
 }
 
-/// The paper's numbers for a configuration, shown next to the live ones.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The paper's numbers for a configuration, shown next to the live ones. Every field has a
+/// default so that a preset extending another can change one (`[paper] top1 = ...`);
+/// validation wants a table, a row and accuracies in percent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct PaperReference {
     /// "Table 6"
     pub table: String,

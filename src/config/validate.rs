@@ -19,6 +19,14 @@ pub struct InvalidConfig(pub Vec<InvalidValue>);
 struct Checker(Vec<InvalidValue>);
 
 impl Checker {
+    fn into_result(self) -> Result<(), InvalidConfig> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(InvalidConfig(self.0))
+        }
+    }
+
     fn check(&mut self, ok: bool, key: &str, value: impl ToString, expected: &str) {
         if !ok {
             self.0.push(InvalidValue {
@@ -58,9 +66,69 @@ impl Checker {
     }
 }
 
+/// A value only the user can supply (a preset cannot know where their files are), so a
+/// config without it is a valid template but cannot run yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingInput {
+    /// Dotted key, e.g. `distillation.teacher`.
+    pub key: &'static str,
+    /// What to put there, e.g. "path to a resnet152d teacher: ...".
+    pub wanted: String,
+}
+
+impl std::fmt::Display for MissingInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} = <{}>", self.key, self.wanted)
+    }
+}
+
 impl RunConfig {
-    /// Checks every value; the error lists all that are out of range.
+    /// Checks every value and that nothing the user must supply is missing: what a run needs.
+    /// The error lists all that are wrong.
     pub fn validate(&self) -> Result<(), InvalidConfig> {
+        let mut c = self.check_values();
+        let d = &self.distillation;
+        for missing in self.missing_inputs() {
+            match missing.key {
+                "distillation.teacher" => c.check(
+                    false,
+                    missing.key,
+                    format!("{:?}", d.teacher),
+                    "a teacher checkpoint or weights file when distillation is enabled",
+                ),
+                key => c.check(false, key, "\"\"", &missing.wanted),
+            }
+        }
+        c.into_result()
+    }
+
+    /// Checks every value but lets [`RunConfig::missing_inputs`] be missing: what a preset (a
+    /// template the user completes) must pass.
+    pub fn validate_template(&self) -> Result<(), InvalidConfig> {
+        self.check_values().into_result()
+    }
+
+    /// The values the user still has to supply before this config can run.
+    pub fn missing_inputs(&self) -> Vec<MissingInput> {
+        let d = &self.distillation;
+        let mut missing = Vec::new();
+        if d.enabled && d.teacher.trim().is_empty() {
+            let model = match d.teacher_model.trim() {
+                "" => "teacher".to_string(),
+                m => m.to_string(),
+            };
+            missing.push(MissingInput {
+                key: "distillation.teacher",
+                wanted: format!(
+                    "path to a {model} checkpoint (a botui run folder or checkpoint file) or \
+                     timm {model} weights (.safetensors or .pth)"
+                ),
+            });
+        }
+        missing
+    }
+
+    fn check_values(&self) -> Checker {
         let mut c = Checker(Vec::new());
         c.check(self.epochs >= 1, "epochs", self.epochs, "at least 1");
         c.check(
@@ -219,12 +287,36 @@ impl RunConfig {
         let d = &self.distillation;
         c.positive("distillation.temperature", d.temperature);
         c.fraction("distillation.hard_weight", d.hard_weight, false);
-        c.check(
-            !d.enabled || !d.teacher.trim().is_empty(),
-            "distillation.teacher",
-            format!("{:?}", d.teacher),
-            "a teacher checkpoint or weights file when distillation is enabled",
-        );
+
+        if let Some(p) = &self.paper {
+            c.check(
+                !p.table.trim().is_empty(),
+                "paper.table",
+                format!("{:?}", p.table),
+                "the table the numbers come from, e.g. \"Table 6\"",
+            );
+            c.check(
+                !p.row.trim().is_empty(),
+                "paper.row",
+                format!("{:?}", p.row),
+                "the row of the table, e.g. \"+ cosine decay\"",
+            );
+            let percent = |v: f64| v.is_finite() && v > 0.0 && v <= 100.0;
+            c.check(
+                percent(p.top1),
+                "paper.top1",
+                p.top1,
+                "a top-1 accuracy in percent, in (0, 100]",
+            );
+            if let Some(top5) = p.top5 {
+                c.check(
+                    percent(top5) && top5 >= p.top1,
+                    "paper.top5",
+                    top5,
+                    &format!("a top-5 accuracy in percent, from top1 ({}) to 100", p.top1),
+                );
+            }
+        }
 
         c.check(
             self.checkpoint.every_epochs >= 1,
@@ -232,12 +324,7 @@ impl RunConfig {
             self.checkpoint.every_epochs,
             "at least 1",
         );
-
-        if c.0.is_empty() {
-            Ok(())
-        } else {
-            Err(InvalidConfig(c.0))
-        }
+        c
     }
 }
 

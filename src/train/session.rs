@@ -109,8 +109,13 @@ impl Session {
             .validate()
             .map_err(|e| TrainError::Config(e.to_string()))?;
         let device = config.device.resolve()?;
-        let precision =
-            check_support(&config.low_precision, config.device).map_err(TrainError::Config)?;
+        // A device that cannot train in low precision trains in FP32 and says why (the laptop
+        // companions of the paper's presets keep the FP16 switch on flex).
+        let (precision, precision_note) = match check_support(&config.low_precision, config.device)
+        {
+            Ok(p) => (p, None),
+            Err(why) => (None, Some(why)),
+        };
         device.seed(config.seed);
         let autodiff = device.clone().autodiff();
         let mut source = open_source(&config).map_err(TrainError::Data)?;
@@ -174,6 +179,12 @@ impl Session {
             history,
         };
         session.announce(&classes, source.as_ref());
+        if let Some(why) = precision_note {
+            session.log(
+                LogLevel::Warning,
+                format!("low precision is on but this run trains in FP32: {why}"),
+            );
+        }
         session.train(source.as_mut())
     }
 
