@@ -13,9 +13,16 @@ use super::layout::{Areas, areas};
 use super::log::{LogSource, LogState};
 use super::run::{Phase, RunState};
 use super::runs::{PastRun, RunsState};
-use super::settings::{KeyChord, KeyMap, Theme, UiSettings};
 use super::setup::{LrPreview, SetupRow};
 use super::tricks::{Item, Param, items};
+use botui::config::{KeyChord, KeyMap, Settings, Theme, UiSettings};
+
+/// botui's default theme, built in (used until config.toml is read, and by tests).
+pub fn builtin_theme() -> Theme {
+    botui::config::ThemeLibrary::builtin()
+        .resolve(botui::config::theme::DEFAULT_THEME)
+        .expect("the built-in default theme resolves (checked by the config tests)")
+}
 
 /// The workbench's tabs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,16 +99,36 @@ impl PresetEntry {
 }
 
 /// What the config file said, as the workbench applies it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum ConfigMsg {
+    /// config.toml (or a user preset or theme) changed and checks out.
     Reloaded {
-        config: Box<RunConfig>,
-        preset: Option<String>,
-        ui: UiSettings,
-        keys: KeyMap,
+        settings: Box<Settings>,
+        /// The presets as they are now (empty: could not be read, keep the list).
+        presets: Vec<PresetEntry>,
     },
     /// The file has an error; the last good settings stay.
     Rejected(String),
+}
+
+impl PartialEq for ConfigMsg {
+    /// Settings are compared by what the workbench uses of them.
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (ConfigMsg::Rejected(a), ConfigMsg::Rejected(b)) => a == b,
+            (
+                ConfigMsg::Reloaded {
+                    settings: a,
+                    presets: pa,
+                },
+                ConfigMsg::Reloaded {
+                    settings: b,
+                    presets: pb,
+                },
+            ) => a.run.config == b.run.config && a.ui == b.ui && a.keys == b.keys && pa == pb,
+            _ => false,
+        }
+    }
 }
 
 /// A mouse event in terminal cells.
@@ -187,7 +214,7 @@ impl App {
             lr_log_scale: false,
             ui: UiSettings::default(),
             keys: KeyMap::default(),
-            theme: Theme,
+            theme: builtin_theme(),
             size: (120, 40),
             quitting: false,
         }
@@ -195,6 +222,27 @@ impl App {
 
     pub fn areas(&self) -> Areas {
         areas(self.size.0, self.size.1, self.tab)
+    }
+
+    /// The workbench as config.toml says: the next run, the preset it came from, `[ui]`,
+    /// the theme and the keys.
+    pub fn from_settings(
+        settings: Settings,
+        presets: Vec<PresetEntry>,
+        devices: Vec<String>,
+    ) -> Self {
+        let mut app = App::new(settings.run.config.clone(), devices);
+        app.presets = presets;
+        app.apply_settings(settings);
+        app
+    }
+
+    fn apply_settings(&mut self, s: Settings) {
+        self.preset = s.run.preset;
+        self.set_config(s.run.config);
+        self.ui = s.ui;
+        self.keys = s.keys;
+        self.theme = s.theme;
     }
 
     pub fn focused(&self) -> PaneId {
@@ -298,22 +346,18 @@ impl App {
 
     fn on_config(&mut self, msg: ConfigMsg) {
         match msg {
-            ConfigMsg::Reloaded {
-                config,
-                preset,
-                ui,
-                keys,
-            } => {
-                if *config != self.config || preset != self.preset {
+            ConfigMsg::Reloaded { settings, presets } => {
+                let s = *settings;
+                if s.run.config != self.config || s.run.preset != self.preset {
                     self.note(
                         LogLevel::Info,
                         "config.toml changed: the next run's setup is reloaded",
                     );
                 }
-                self.preset = preset;
-                self.set_config(*config);
-                self.ui = ui;
-                self.keys = keys;
+                if !presets.is_empty() {
+                    self.presets = presets;
+                }
+                self.apply_settings(s);
             }
             ConfigMsg::Rejected(error) => {
                 self.log.push(

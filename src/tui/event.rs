@@ -13,7 +13,7 @@ use ratatui::crossterm::event::{
 };
 
 use super::app::{MouseMsg, Msg};
-use super::settings::{KeyChord, KeyCode, Modifiers};
+use botui::config::{KeyChord, KeyCode, Modifiers};
 
 /// How long a read waits before the thread checks whether it should park or stop.
 const POLL: Duration = Duration::from_millis(25);

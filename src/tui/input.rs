@@ -6,9 +6,9 @@ use botui::train::{LogLevel, TrainCommand};
 use super::app::{App, EditTarget, Effect, InputBox, MouseMsg, PaneId, Popup, Tab};
 use super::layout::{inner, list_offset};
 use super::run::{Phase, RunState};
-use super::settings::{Action, KeyChord, KeyCode};
 use super::setup::{SetupRow, checked_edit};
 use super::tricks::Item;
+use botui::config::{Action, KeyChord, KeyCode};
 
 impl App {
     pub(super) fn on_key(&mut self, chord: KeyChord) -> Vec<Effect> {

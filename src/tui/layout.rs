@@ -20,10 +20,6 @@ pub struct Areas {
 }
 
 impl Areas {
-    pub fn pane(&self, id: PaneId) -> Option<Rect> {
-        self.panes.iter().find(|(p, _)| *p == id).map(|(_, r)| *r)
-    }
-
     pub fn pane_at(&self, column: u16, row: u16) -> Option<(PaneId, Rect)> {
         self.panes
             .iter()

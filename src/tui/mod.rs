@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod config_link;
 pub mod event;
 pub mod fake;
 pub mod gains;
@@ -16,7 +17,7 @@ pub mod run;
 pub mod runner;
 pub mod runs;
 pub mod series;
-pub mod settings;
+
 pub mod setup;
 mod source;
 pub mod stderr;
@@ -29,8 +30,6 @@ pub mod ui;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
-
-use botui::config::RunConfig;
 
 /// Exit code when stdout is not a terminal.
 pub const NOT_A_TERMINAL: u8 = 2;
@@ -48,8 +47,12 @@ pub fn main() -> ExitCode {
         .iter()
         .map(|d| d.to_string())
         .collect();
-    let app = app::App::new(RunConfig::default(), devices);
-    match runner::run(app) {
+    let (link, startup) = config_link::ConfigLink::open();
+    let mut app = app::App::from_settings(startup.settings, startup.presets, devices);
+    for (level, note) in startup.notes {
+        app.log.push(level, log::LogSource::Config, note);
+    }
+    match runner::run(app, link) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             terminal::restore();

@@ -10,6 +10,7 @@ use botui::train::{RunRequest, TrainerHandle};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, unbounded};
 
 use super::app::{App, Effect, Msg};
+use super::config_link::ConfigLink;
 use super::event::InputThread;
 use super::runs::{new_run_dir, runs_dir, scan};
 use super::terminal::{TerminalGuard, take_thread_panics};
@@ -19,6 +20,7 @@ const HW_INTERVAL: Duration = Duration::from_secs(1);
 
 struct Loop {
     term: TerminalGuard,
+    config: ConfigLink,
     input: InputThread,
     sampler: Sampler,
     trainer: Option<TrainerHandle>,
@@ -27,7 +29,7 @@ struct Loop {
     quit: bool,
 }
 
-pub fn run(mut app: App) -> anyhow::Result<()> {
+pub fn run(mut app: App, config: ConfigLink) -> anyhow::Result<()> {
     if let Ok((w, h)) = ratatui::crossterm::terminal::size() {
         app.size = (w, h);
     }
@@ -36,6 +38,7 @@ pub fn run(mut app: App) -> anyhow::Result<()> {
         .context("setting up the terminal")?;
     let mut lp = Loop {
         term,
+        config,
         input: InputThread::spawn().context("starting the input thread")?,
         sampler: Sampler::spawn(detect_gpus(), HW_INTERVAL),
         trainer: None,
@@ -113,6 +116,10 @@ impl Loop {
             effects.extend(app.update(msg));
             any = true;
         }
+        for msg in self.config.drain() {
+            effects.extend(app.update(msg));
+            any = true;
+        }
         for p in take_thread_panics() {
             app.update(Msg::Problem(p));
             any = true;
@@ -169,25 +176,32 @@ impl Loop {
             Effect::ScanRuns => self.scan_runs(),
             Effect::Quit => self.quit = true,
             Effect::OpenEditor => {
-                let path = config_file();
+                let Some(path) = self.config.config_file() else {
+                    app.update(Msg::Problem(
+                        "no config folder to edit (no home folder?)".into(),
+                    ));
+                    return;
+                };
                 if let Err(e) = self.open_editor(&path) {
                     app.update(Msg::Problem(format!("{e:#}")));
                 }
             }
-            Effect::WriteConfig | Effect::SavePreset(_) => {
-                app.update(Msg::Problem(
-                    "config.toml support arrives with the presets module".into(),
-                ));
+            Effect::WriteConfig => {
+                if let Err(e) = self.config.write(app) {
+                    app.update(Msg::Problem(e));
+                }
             }
+            Effect::SavePreset(name) => match self.config.save_preset(&name, &app.config) {
+                Ok(path) => app.note(
+                    botui::train::LogLevel::Info,
+                    format!("saved the setup as preset `{name}` ({})", path.display()),
+                ),
+                Err(e) => {
+                    app.update(Msg::Problem(e));
+                }
+            },
         }
     }
-}
-
-/// config.toml in the user's config folder.
-fn config_file() -> std::path::PathBuf {
-    directories::ProjectDirs::from("", "", "botui")
-        .map(|d| d.config_dir().join("config.toml"))
-        .unwrap_or_else(|| "config.toml".into())
 }
 
 /// `$VISUAL`, `$EDITOR`, or `vi`.

@@ -103,14 +103,15 @@ pub fn schedule_points(s: &LrSchedule, samples: usize) -> Vec<(f64, f64)> {
     ks.into_iter().map(|k| (k as f64, s.lr(k))).collect()
 }
 
+type Point = (f64, f64);
+
 /// The lowest and highest point of a series over each of `n` equal slices of a fixed x
 /// range, filled as points arrive. Drawing costs O(n) however long the run: a chart never
 /// needs more than a few hundred columns, and min and max per slice keep every spike.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Buckets {
     x_end: f64,
-    slots: Vec<Option<((f64, f64), (f64, f64))>>,
-    len: usize,
+    slots: Vec<Option<(Point, Point)>>,
 }
 
 /// Slices per series: more than any chart is wide (two braille dots per cell).
@@ -122,7 +123,6 @@ impl Buckets {
         Self {
             x_end: x_end.max(1) as f64,
             slots: vec![None; n.max(1)],
-            len: 0,
         }
     }
 
@@ -140,16 +140,10 @@ impl Buckets {
                 if y > hi.1 { (x, y) } else { hi },
             ),
         });
-        self.len += 1;
-    }
-
-    /// Points pushed so far.
-    pub fn len(&self) -> usize {
-        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.slots.iter().all(Option::is_none)
     }
 
     /// The min and max of every filled slice, in x order.
@@ -204,7 +198,6 @@ mod tests {
             let y = if x == 37 { 9.0 } else { (x % 10) as f64 };
             b.push(x as f64, y);
         }
-        assert_eq!(b.len(), 100);
         let pts = b.points();
         assert_eq!(pts.len(), 20, "a min and a max per slice");
         // Slice 3 (x 30..40): min 0 at x 30, max 9 at x 37 (the spike) and at 39; first wins.
@@ -214,7 +207,6 @@ mod tests {
         // dropped.
         b.push(250.0, -1.0);
         b.push(5.0, f64::NAN);
-        assert_eq!(b.len(), 101);
         let pts = b.points();
         assert_eq!(&pts[18..], &[(99.0, 9.0), (250.0, -1.0)]);
     }

@@ -5,7 +5,7 @@ use ratatui::style::{Color as TuiColor, Modifier, Style};
 use ratatui::text::Span;
 use ratatui::widgets::{Block, BorderType, Borders};
 
-use super::settings::{Color, Role, Theme};
+use botui::config::{Color, Role, Theme};
 
 pub fn tui_color(c: Color) -> TuiColor {
     match c {

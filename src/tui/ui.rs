@@ -18,8 +18,8 @@ use super::panes::runs::{RunListPane, RunViewPane};
 use super::panes::setup::SetupPane;
 use super::panes::tricks::TricksPane;
 use super::run::{Phase, format_duration};
-use super::settings::{Action, Role};
 use super::style::Styles;
+use botui::config::{Action, Role};
 
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
@@ -29,6 +29,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
 /// Draws the app into `buf` (also used by `botui bench ui` and the snapshot tests).
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let s = Styles::new(&app.theme);
+    let base = ratatui::style::Style::default()
+        .bg(s.color(Role::Background))
+        .fg(s.color(Role::Text));
+    ratatui::widgets::Block::default()
+        .style(base)
+        .render(area, buf);
     let areas = super::layout::areas(area.width, area.height, app.tab);
     tab_bar(app, s, &areas, buf);
     let focused = app.focused();

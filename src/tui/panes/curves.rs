@@ -10,8 +10,8 @@ use ratatui::symbols::Marker;
 use ratatui::text::Span;
 use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, LegendPosition, Widget};
 
-use crate::tui::settings::Role;
 use crate::tui::style::Styles;
+use botui::config::Role;
 
 /// One line of the chart.
 pub struct Curve {

@@ -11,8 +11,8 @@ use ratatui::widgets::{Paragraph, Sparkline, Widget};
 use crate::tui::app::App;
 use crate::tui::hwstate::percent;
 use crate::tui::layout::inner;
-use crate::tui::settings::Role;
 use crate::tui::style::Styles;
+use botui::config::Role;
 
 pub struct HardwarePane<'a> {
     pub app: &'a App,

@@ -9,8 +9,8 @@ use ratatui::widgets::{Paragraph, Widget};
 
 use crate::tui::app::App;
 use crate::tui::layout::inner;
-use crate::tui::settings::Role;
 use crate::tui::style::Styles;
+use botui::config::Role;
 
 pub struct LogPane<'a> {
     pub app: &'a App,

@@ -14,8 +14,8 @@ use crate::tui::app::App;
 use crate::tui::layout::inner;
 use crate::tui::panes::setup::trim;
 use crate::tui::series::{min_max, scale_y, schedule_points};
-use crate::tui::settings::Role;
 use crate::tui::style::Styles;
+use botui::config::Role;
 
 pub struct LrPane<'a> {
     pub app: &'a App,
@@ -72,7 +72,7 @@ impl Widget for LrPane<'_> {
                     min_max(&r.lr_points, width * 2),
                     r.config.epochs,
                     r.iters_per_epoch,
-                    format!("Learning rate · {}", describe(&sched, r.config.epochs)),
+                    format!("LR · {}", describe(&sched, r.config.epochs)),
                     format!(" it {now} lr {} ", trim(lr_now)),
                 )
             }
@@ -90,10 +90,7 @@ impl Widget for LrPane<'_> {
                     schedule_points(&p.schedule, width * 2),
                     app.config.epochs,
                     p.schedule.iters_per_epoch,
-                    format!(
-                        "Learning rate plan · {}",
-                        describe(&p.schedule, app.config.epochs)
-                    ),
+                    format!("LR plan · {}", describe(&p.schedule, app.config.epochs)),
                     note,
                 )
             }

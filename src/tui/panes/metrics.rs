@@ -16,8 +16,8 @@ use crate::tui::layout::{WIDE, inner};
 use crate::tui::panes::curves::{AccuracyChart, Curve, history_curves};
 use crate::tui::run::{Phase, RunState, format_duration};
 use crate::tui::series::{min_max, y_bounds};
-use crate::tui::settings::Role;
 use crate::tui::style::Styles;
+use botui::config::Role;
 
 pub struct MetricsPane<'a> {
     pub app: &'a App,
@@ -155,7 +155,7 @@ impl Widget for MetricsPane<'_> {
         let s = self.styles;
         let Some(r) = self.app.run.as_ref() else {
             let block = s.block("Metrics", self.focused);
-            let keys = self.app.keys.keys(crate::tui::settings::Action::Start);
+            let keys = self.app.keys.keys(botui::config::Action::Start);
             let key = keys.first().map_or("start".into(), |k| k.to_string());
             Paragraph::new(vec![
                 Line::from(s.span(Role::Muted, "No run yet.")),

@@ -8,8 +8,8 @@ use ratatui::widgets::{Clear, Paragraph, Widget, Wrap};
 use crate::tui::app::{App, InputBox};
 use crate::tui::layout::list_offset;
 use crate::tui::run::Phase;
-use crate::tui::settings::{Action, Role};
 use crate::tui::style::Styles;
+use botui::config::{Action, Role};
 
 /// A `width` x `height` rectangle centered in `area` (clipped to it).
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -114,6 +114,13 @@ pub fn presets(app: &App, selected: usize, s: Styles<'_>, area: Rect, buf: &mut 
     Clear.render(r, buf);
     let height = r.height.saturating_sub(2) as usize;
     let offset = list_offset(selected, app.presets.len(), height);
+    let name_w = app
+        .presets
+        .iter()
+        .map(|p| p.name.chars().count())
+        .max()
+        .unwrap_or(8)
+        + 1;
     let lines: Vec<Line> = app
         .presets
         .iter()
@@ -125,13 +132,14 @@ pub fn presets(app: &App, selected: usize, s: Styles<'_>, area: Rect, buf: &mut 
                 let t5 = r.top5.map_or(String::new(), |t| format!("/{t:.2}"));
                 format!("{:.2}{t5}", r.top1)
             });
-            let style = if i == selected {
-                s.selected()
+            let (style, mark) = if i == selected {
+                (s.selected(), "▸")
             } else {
-                s.text()
+                (s.text(), " ")
             };
             Line::from(vec![
-                Span::styled(format!(" {:<36}", p.name), style),
+                s.span(Role::Accent, mark),
+                Span::styled(format!("{:<name_w$}", p.name), style),
                 s.span(Role::PaperReference, format!("{paper:<13}")),
                 s.span(Role::Muted, p.description.clone()),
             ])

@@ -10,8 +10,8 @@ use crate::tui::app::App;
 use crate::tui::layout::{inner, list_offset};
 use crate::tui::panes::curves::{AccuracyChart, history_curves};
 use crate::tui::runs::{PastRun, format_time};
-use crate::tui::settings::Role;
 use crate::tui::style::Styles;
+use botui::config::Role;
 
 pub struct RunListPane<'a> {
     pub app: &'a App,

@@ -7,9 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use crate::tui::app::App;
-use crate::tui::settings::Role;
 use crate::tui::setup::SetupRow;
 use crate::tui::style::Styles;
+use botui::config::Role;
 
 pub struct SetupPane<'a> {
     pub app: &'a App,

@@ -9,9 +9,9 @@ use ratatui::widgets::{Paragraph, Widget};
 use crate::tui::app::App;
 use crate::tui::gains::{PaperGain, gain_for};
 use crate::tui::layout::{inner, list_offset};
-use crate::tui::settings::Role;
 use crate::tui::style::Styles;
 use crate::tui::tricks::Item;
+use botui::config::Role;
 
 pub struct TricksPane<'a> {
     pub app: &'a App,

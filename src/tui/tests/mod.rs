@@ -1,6 +1,7 @@
 //! Tests of the workbench without a terminal: reducers, and whole screens drawn into a
 //! TestBackend and compared with insta snapshots.
 
+mod config;
 mod reducers;
 mod screens;
 
@@ -11,7 +12,7 @@ use super::app::{App, Msg};
 use super::fake;
 use super::run::RunState;
 use super::runs::PastRun;
-use super::settings::{KeyChord, KeyCode, Modifiers};
+use botui::config::{KeyChord, KeyCode, Modifiers};
 
 pub fn key(code: KeyCode) -> KeyChord {
     KeyChord::new(code, Modifiers::default())
