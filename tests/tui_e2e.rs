@@ -124,3 +124,114 @@ fn a_panic_restores_the_terminal_before_its_message_prints() {
     assert!(screen.contains("BOTUI_TEST_PANIC is set"), "{screen}");
     assert!(!screen.contains("EXIT=0"), "a panic is a failure: {screen}");
 }
+
+/// A short run on the built-in data: 4 classes x 50 images at batch 25 (8 iterations per
+/// epoch), ResNet-18 with the small stem at 32x32 (the `quick` preset), 2 epochs.
+const TINY_CONFIG: &str = r#"[run]
+preset = "quick"
+epochs = 2
+batch_size = 25
+
+[run.data]
+builtin_classes = 4
+builtin_train_per_class = 50
+builtin_val_per_class = 10
+workers = 1
+
+[run.warmup]
+enabled = false
+"#;
+
+#[test]
+fn toggle_a_trick_train_an_epoch_stop_and_quit_in_tmux() {
+    if !tmux_available() {
+        eprintln!("skipping: tmux is not installed (the CI installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config_dir = dir.path().join("config");
+    let data_dir = dir.path().join("data");
+    std::fs::create_dir_all(config_dir.join("botui")).unwrap();
+    let config_file = config_dir.join("botui").join("config.toml");
+    std::fs::write(&config_file, TINY_CONFIG).unwrap();
+    let env = [
+        ("XDG_CONFIG_HOME", config_dir.as_path()),
+        ("XDG_DATA_HOME", data_dir.as_path()),
+    ];
+    let s = Session::start("train", &env, "", 120, 40);
+    let minute = Duration::from_secs(60);
+    s.wait_for("the setup tab", minute, |t| {
+        t.contains("Tricks") && t.contains("Run setup")
+    });
+    assert!(s.alternate_on(), "the workbench is on the alternate screen");
+
+    // Toggle label smoothing: focus the checklist, walk down to it, space.
+    s.send(&["Tab"]);
+    let mut screen = s.capture();
+    for _ in 0..30 {
+        if screen.contains("▸[ ] label smoothing") {
+            break;
+        }
+        s.send(&["j"]);
+        screen = s.capture();
+    }
+    assert!(screen.contains("▸[ ] label smoothing"), "{screen}");
+    s.send(&["Space"]);
+    s.wait_for("label smoothing on", minute, |t| {
+        t.contains("▸[x] label smoothing")
+    });
+    // The change is in config.toml (botui writes it at once).
+    let text = std::fs::read_to_string(&config_file).unwrap();
+    let doc: toml::Table = toml::from_str(&text).unwrap();
+    assert_eq!(
+        doc["run"]["label_smoothing"]["enabled"].as_bool(),
+        Some(true),
+        "{text}"
+    );
+
+    // Start and wait for the first epoch's top-1 in the metrics pane.
+    s.send(&["s"]);
+    s.wait_for("the run to start", minute, |t| t.contains("running"));
+    let screen = s.wait_for("epoch 1 with a top-1", 10 * minute, |t| {
+        t.contains("best top-1") && t.contains("★1 ")
+    });
+    assert!(screen.contains("val@1"), "{screen}");
+
+    // Keys are answered while the trainer keeps the cores busy.
+    let asked = Instant::now();
+    s.send(&["?"]);
+    s.wait_for("the help overlay", minute, |t| t.contains("any key closes"));
+    eprintln!(
+        "help overlay on screen {} ms after the key (tmux round trip included)",
+        asked.elapsed().as_millis()
+    );
+    s.send(&["Escape"]);
+    s.wait_for("the help overlay to close", minute, |t| {
+        !t.contains("any key closes")
+    });
+
+    // Stop: the run ends as "stopped" (unless it finished its two epochs first).
+    s.send(&["x"]);
+    s.wait_for("the run to end", 10 * minute, |t| {
+        t.contains("■ stopped") || t.contains("■ finished")
+    });
+    s.send(&["q"]);
+    let screen = s.wait_for("the shell", minute, |t| t.contains("BOTUI-EXIT="));
+    assert!(screen.contains("BOTUI-EXIT=0"), "{screen}");
+    assert!(!s.alternate_on(), "the alternate screen was left");
+    assert!(
+        !screen.contains("Run setup"),
+        "the workbench is gone: {screen}"
+    );
+
+    // The run folder has the epoch.
+    let runs = data_dir.join("botui").join("runs");
+    let run = std::fs::read_dir(&runs)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let metrics = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
+    assert!(metrics.lines().count() >= 1, "{metrics}");
+}
