@@ -9,5 +9,6 @@ pub mod config;
 pub mod data;
 pub mod device;
 pub mod fsutil;
+pub mod hw;
 pub mod model;
 pub mod train;

@@ -1,6 +1,7 @@
 //! The `botui` binary: the workbench (no arguments) and the headless commands.
 
 mod cli;
+mod tui;
 
 use std::process::ExitCode;
 

@@ -19,6 +19,30 @@ enum BenchCommand {
     /// Images/s through decode + the paper's training transform (compare with
     /// benches/data_torchvision.py).
     Data(super::bench_data::BenchDataArgs),
+    /// Milliseconds to draw one full workbench frame with a long run's worth of data.
+    Ui(UiArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct UiArgs {
+    #[arg(long, default_value_t = 200)]
+    width: u16,
+    #[arg(long, default_value_t = 60)]
+    height: u16,
+    /// Epochs of the fake run (all finished).
+    #[arg(long, default_value_t = 200)]
+    epochs: usize,
+    /// Iterations of the fake run: lr plan and loss history length.
+    #[arg(long, default_value_t = 100_000)]
+    iterations: usize,
+    /// Fake NVIDIA GPUs (0: the CPU-only hardware pane).
+    #[arg(long, default_value_t = 8)]
+    gpus: usize,
+    /// Frames timed per tab.
+    #[arg(long, default_value_t = 200)]
+    frames: usize,
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -51,6 +75,7 @@ struct TrainArgs {
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.what {
         BenchCommand::Data(a) => super::bench_data::bench_data(a),
+        BenchCommand::Ui(a) => bench_ui(a),
         BenchCommand::Train(a) => {
             let (name, variant) = parse_model(&a.model)?;
             let mut config = ModelConfig::new(name, a.classes, a.input);
@@ -82,4 +107,36 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn bench_ui(a: UiArgs) -> anyhow::Result<()> {
+    use crate::tui::bench::{UiBench, run};
+    let times = run(UiBench {
+        width: a.width,
+        height: a.height,
+        epochs: a.epochs,
+        iterations: a.iterations,
+        gpus: a.gpus,
+        frames: a.frames,
+    });
+    if a.json {
+        println!("{}", serde_json::to_string(&times)?);
+        return Ok(());
+    }
+    println!(
+        "workbench frame at {}x{}: {} epochs, {} iterations, {} GPUs ({} frames per tab)",
+        a.width, a.height, a.epochs, a.iterations, a.gpus, a.frames
+    );
+    let reference = times.first().map_or(1.0, |t| t.mean_ms.max(1e-9));
+    for t in &times {
+        println!(
+            "  {:<6} mean {:.3} ms  p99 {:.3} ms  max {:.3} ms  ({:.1}x a screen of text)",
+            t.tab,
+            t.mean_ms,
+            t.p99_ms,
+            t.max_ms,
+            t.mean_ms / reference
+        );
+    }
+    Ok(())
 }

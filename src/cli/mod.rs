@@ -22,7 +22,7 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Throughput benchmarks (training steps, data pipeline).
+    /// Throughput benchmarks (training steps, data pipeline, drawing the workbench).
     Bench(bench::BenchArgs),
     /// List the devices this build has and which answer on this machine.
     Devices(devices::DevicesArgs),
@@ -50,6 +50,7 @@ pub fn main() -> ExitCode {
         }
     }
     let result = match cli.command {
+        None => return crate::tui::main(),
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Devices(args)) => devices::run(args),
         Some(Command::Model(args)) => model::run(args),
@@ -57,9 +58,6 @@ pub fn main() -> ExitCode {
         Some(Command::Data(args)) => data::run(args),
         Some(Command::Train(args)) => train::run_train(args),
         Some(Command::Lr(args)) => train::run_lr(args),
-        None => Err(anyhow::anyhow!(
-            "the workbench is not built yet; try `botui --help`"
-        )),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

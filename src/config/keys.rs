@@ -30,10 +30,14 @@ pub enum Action {
     OpenEditor,
     SavePreset,
     Scale,
+    /// The workbench's tabs: setup, training, past runs.
+    TabSetup,
+    TabTrain,
+    TabRuns,
 }
 
 /// (action, name in files, what it does, default keys)
-const ACTIONS: [(Action, &str, &str, &[&str]); 18] = [
+const ACTIONS: [(Action, &str, &str, &[&str]); 21] = [
     (
         Action::Start,
         "start",
@@ -101,6 +105,19 @@ const ACTIONS: [(Action, &str, &str, &[&str]); 18] = [
         "scale",
         "switch the lr pane between linear and log scale",
         &["g"],
+    ),
+    (Action::TabSetup, "tab_setup", "show the setup tab", &["1"]),
+    (
+        Action::TabTrain,
+        "tab_train",
+        "show the training tab",
+        &["2"],
+    ),
+    (
+        Action::TabRuns,
+        "tab_runs",
+        "show the past runs tab",
+        &["3"],
     ),
 ];
 

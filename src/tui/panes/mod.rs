@@ -1,0 +1,11 @@
+//! One file per pane; each is a borrowed widget struct drawn from the app state.
+
+pub mod curves;
+pub mod hardware;
+pub mod log;
+pub mod lr;
+pub mod metrics;
+pub mod popups;
+pub mod runs;
+pub mod setup;
+pub mod tricks;

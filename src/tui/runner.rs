@@ -1,0 +1,248 @@
+//! The event loop: wait for a key or the next frame, drain every pending event (trainer,
+//! hardware, config file, run history), carry out the effects, then draw once. Keys are drawn
+//! at once; data redraws at most `fps` times a second. Nothing here blocks on the trainer.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use botui::hw::{Sampler, detect_gpus};
+use botui::train::{RunRequest, TrainerHandle};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, unbounded};
+
+use super::app::{App, Effect, Msg};
+use super::config_link::ConfigLink;
+use super::event::InputThread;
+use super::runs::{new_run_dir, runs_dir, scan};
+use super::terminal::{TerminalGuard, take_thread_panics};
+
+/// How often the hardware pane gets a sample.
+const HW_INTERVAL: Duration = Duration::from_secs(1);
+
+struct Loop {
+    term: TerminalGuard,
+    config: ConfigLink,
+    input: InputThread,
+    sampler: Sampler,
+    trainer: Option<TrainerHandle>,
+    /// Messages from helper threads: the run-history scan, captured stderr lines.
+    runs: (Sender<Msg>, Receiver<Msg>),
+    quit: bool,
+}
+
+pub fn run(mut app: App, config: ConfigLink) -> anyhow::Result<()> {
+    if let Ok((w, h)) = ratatui::crossterm::terminal::size() {
+        app.size = (w, h);
+    }
+    let runs = unbounded();
+    let term = TerminalGuard::enter(app.ui.mouse, Some(runs.0.clone()))
+        .context("setting up the terminal")?;
+    let mut lp = Loop {
+        term,
+        config,
+        input: InputThread::spawn().context("starting the input thread")?,
+        sampler: Sampler::spawn(detect_gpus(), HW_INTERVAL),
+        trainer: None,
+        runs,
+        quit: false,
+    };
+    lp.scan_runs();
+    let mut next_draw = Instant::now();
+    let mut dirty = true;
+    while !lp.quit {
+        let frame = Duration::from_secs_f64(1.0 / f64::from(app.ui.fps.max(1)));
+        let wait = if dirty {
+            next_draw.saturating_duration_since(Instant::now())
+        } else {
+            frame
+        };
+        let mut urgent = false;
+        let mut effects = Vec::new();
+        match lp.input.events().recv_timeout(wait) {
+            Ok(msg) => {
+                effects.extend(app.update(msg));
+                urgent = true;
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => anyhow::bail!("the input thread ended"),
+        }
+        let pending: Vec<Msg> = lp.input.events().try_iter().collect();
+        urgent |= !pending.is_empty();
+        for msg in pending {
+            effects.extend(app.update(msg));
+        }
+        dirty |= lp.drain(&mut app, &mut effects);
+        for effect in effects {
+            lp.carry_out(&mut app, effect);
+        }
+        let _ = lp.term.set_mouse(app.ui.mouse);
+        if app.quitting && lp.trainer.as_ref().is_none_or(|t| t.is_finished()) {
+            lp.quit = true;
+        }
+        let now = Instant::now();
+        if urgent || (dirty && now >= next_draw) {
+            lp.term
+                .terminal
+                .draw(|f| super::ui::draw(f, &app))
+                .context("drawing")?;
+            dirty = false;
+            next_draw = now + frame;
+            // For the end-to-end test that the terminal comes back after a panic.
+            if std::env::var_os("BOTUI_TEST_PANIC").is_some() {
+                panic!("BOTUI_TEST_PANIC is set: panicking after the first frame");
+            }
+        }
+    }
+    if let Some(t) = lp.trainer.take() {
+        t.join();
+    }
+    Ok(())
+}
+
+impl Loop {
+    /// Applies every event that is waiting; returns whether anything came.
+    fn drain(&mut self, app: &mut App, effects: &mut Vec<Effect>) -> bool {
+        let mut any = false;
+        if let Some(t) = &self.trainer {
+            for event in t.events.try_iter() {
+                effects.extend(app.update(Msg::Train(event)));
+                any = true;
+            }
+        }
+        for sample in self.sampler.samples().try_iter() {
+            app.update(Msg::Hw(sample));
+            any = true;
+        }
+        for msg in self.runs.1.try_iter() {
+            effects.extend(app.update(msg));
+            any = true;
+        }
+        for msg in self.config.drain() {
+            effects.extend(app.update(msg));
+            any = true;
+        }
+        for p in take_thread_panics() {
+            app.update(Msg::Problem(p));
+            any = true;
+        }
+        any
+    }
+
+    fn scan_runs(&self) {
+        let tx = self.runs.0.clone();
+        let Some(dir) = runs_dir() else {
+            let _ = tx.send(Msg::RunsScanned(Vec::new(), Vec::new()));
+            return;
+        };
+        let spawned = std::thread::Builder::new()
+            .name("botui-runs".into())
+            .spawn(move || {
+                let (list, problems) = scan(&dir);
+                let _ = tx.send(Msg::RunsScanned(list, problems));
+            });
+        if let Err(e) = spawned {
+            let _ = self
+                .runs
+                .0
+                .send(Msg::Problem(format!("reading past runs: {e}")));
+        }
+    }
+
+    fn carry_out(&mut self, app: &mut App, effect: Effect) {
+        match effect {
+            Effect::StartRun(config) => {
+                let Some(runs) = runs_dir() else {
+                    app.update(Msg::Problem(
+                        "no data folder for runs (no home folder?)".into(),
+                    ));
+                    return;
+                };
+                let name = if config.name.is_empty() {
+                    config.model_config(2).display_name()
+                } else {
+                    config.name.clone()
+                };
+                let request = RunRequest {
+                    run_dir: new_run_dir(&runs, &name),
+                    config: *config,
+                    resume: false,
+                };
+                self.trainer = Some(botui::train::spawn(request, super::source::factory()));
+            }
+            Effect::Command(c) => {
+                if let Some(t) = &self.trainer {
+                    t.send(c);
+                }
+            }
+            Effect::ScanRuns => self.scan_runs(),
+            Effect::Quit => self.quit = true,
+            Effect::OpenEditor => {
+                let Some(path) = self.config.config_file() else {
+                    app.update(Msg::Problem(
+                        "no config folder to edit (no home folder?)".into(),
+                    ));
+                    return;
+                };
+                if let Err(e) = self.open_editor(&path) {
+                    app.update(Msg::Problem(format!("{e:#}")));
+                }
+            }
+            Effect::WriteConfig => {
+                if let Err(e) = self.config.write(app) {
+                    app.update(Msg::Problem(e));
+                }
+            }
+            Effect::SavePreset(name) => match self.config.save_preset(&name, &app.config) {
+                Ok(path) => app.note(
+                    botui::train::LogLevel::Info,
+                    format!("saved the setup as preset `{name}` ({})", path.display()),
+                ),
+                Err(e) => {
+                    app.update(Msg::Problem(e));
+                }
+            },
+        }
+    }
+}
+
+/// `$VISUAL`, `$EDITOR`, or `vi`.
+fn editor() -> String {
+    ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|e| !e.trim().is_empty())
+        .unwrap_or_else(|| "vi".into())
+}
+
+impl Loop {
+    /// Hands the terminal to the editor and takes it back: the input thread stops reading,
+    /// the screen and raw mode are left, the editor runs, then everything is redrawn.
+    fn open_editor(&mut self, path: &std::path::Path) -> anyhow::Result<()> {
+        let editor = editor();
+        self.input.park();
+        self.term
+            .suspend()
+            .context("leaving the screen for the editor")?;
+        // Through the shell, so that EDITOR may carry arguments ("code --wait").
+        let status = if cfg!(unix) {
+            std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("{editor} \"$1\""))
+                .arg("sh")
+                .arg(path)
+                .status()
+        } else {
+            std::process::Command::new(&editor).arg(path).status()
+        };
+        let back = self
+            .term
+            .resume()
+            .context("taking the screen back from the editor");
+        self.input.unpark();
+        back?;
+        let status = status.with_context(|| format!("running the editor `{editor}`"))?;
+        if !status.success() {
+            anyhow::bail!("the editor `{editor}` exited with {status}");
+        }
+        Ok(())
+    }
+}
