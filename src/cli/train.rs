@@ -12,6 +12,7 @@ use botui::config::{PresetLibrary, RunConfig, Settings, ThemeLibrary};
 use botui::device::DeviceName;
 use botui::model::parse_model;
 use botui::train::events::TrainCommand;
+use botui::train::run_names;
 use botui::train::schedule::LrSchedule;
 use botui::train::source::batches_per_epoch;
 use botui::train::{LogLevel, RunRequest, TrainEvent, spawn};
@@ -258,38 +259,16 @@ fn on_interrupt() -> &'static AtomicBool {
     &INTERRUPTED
 }
 
-/// `<data dir>/runs/<UTC time>-<model>`.
+/// `<data dir>/runs/<UTC time>-<name>`, named like the workbench's runs (the run's name, else
+/// the model).
 fn default_run_dir(config: &RunConfig) -> anyhow::Result<PathBuf> {
-    let base = directories::ProjectDirs::from("", "", "botui")
-        .map(|d| d.data_dir().join("runs"))
-        .context("no home directory to put runs in; pass --out DIR")?;
-    let model = config.model_config(2).display_name();
-    Ok(base.join(format!("{}-{model}", utc_stamp())))
-}
-
-/// `20261127-180443` from the system clock, in UTC.
-pub fn utc_stamp() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}{month:02}{day:02}-{:02}{:02}{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let runs = run_names::runs_dir().context("no home directory to put runs in; pass --out DIR")?;
+    let name = if config.name.is_empty() {
+        config.model_config(2).display_name()
+    } else {
+        config.name.clone()
+    };
+    Ok(run_names::new_run_dir(&runs, &name))
 }
 
 /// Progress on the terminal: a line rewritten in place on a TTY, a line every 10 s otherwise.

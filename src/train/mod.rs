@@ -9,6 +9,7 @@ pub mod optim;
 pub mod persist;
 pub mod precision;
 pub mod run_dir;
+pub mod run_names;
 pub mod schedule;
 mod session;
 pub mod source;
