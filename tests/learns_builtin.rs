@@ -9,6 +9,7 @@ use botui::train::{RunRequest, TrainEvent, spawn};
 /// 4 built-in classes (chance: 25 % top-1), 128 training images each at 32 x 32, MobileNet
 /// x0.5, NAG with warmup and cosine decay. The crop keeps at least 35 % of the image (the
 /// paper's 8 % leaves a 9 x 9 patch of a 32 x 32 image, which takes many epochs to learn).
+#[allow(clippy::field_reassign_with_default)] // reads as "the default, except"
 fn config(device: DeviceName) -> RunConfig {
     let mut c = RunConfig::default();
     c.device = device;
