@@ -102,6 +102,10 @@ fn bad_flags_and_presets_are_clear_errors() {
         (&["train", "--data", "cifar10:/no/such/dir"], "/no/such/dir"),
         (&["train", "--resume", "/no/such/run"], "/no/such/run"),
         (&["lr", "--batch-size", "0"], "batch_size"),
+        (
+            &["lr", "--set", "data.builtin_classes=200"],
+            "between 2 and 128",
+        ),
     ];
     for (args, expected) in cases {
         let out = run(botui(home.path()).args(*args));

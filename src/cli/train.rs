@@ -166,20 +166,10 @@ pub fn run_train(args: TrainArgs) -> anyhow::Result<()> {
             Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
         };
         match event {
+            // The trainer's first log line says what runs, on what, over which data.
             TrainEvent::Started(start) => {
                 progress.total_iters = start.lr_plan.len();
                 progress.iters_per_epoch = start.iters_per_epoch;
-                out.line(format_args!(
-                    "{} on {}: {} classes, {} training / {} validation images, {} epochs x {} iterations",
-                    start.config.model_config(start.classes.len()).display_name(),
-                    start.config.device,
-                    start.classes.len(),
-                    start.train_images,
-                    start.val_images,
-                    start.config.epochs,
-                    start.iters_per_epoch
-                ));
-                out.line(format_args!("run folder {}", start.run_dir.display()));
             }
             TrainEvent::Iteration(it) => progress.iteration(&it, &mut out),
             // The trainer logs each epoch's line itself.

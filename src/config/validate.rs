@@ -158,11 +158,13 @@ impl RunConfig {
             self.data.val_fraction,
             "a fraction in (0, 1)",
         );
+        // 8 shapes x 4 textures x 4 color schemes.
+        let most = crate::data::builtin::MAX_CLASSES;
         c.check(
-            self.data.builtin_classes >= 2 && self.data.builtin_classes <= 1000,
+            (2..=most).contains(&self.data.builtin_classes),
             "data.builtin_classes",
             self.data.builtin_classes,
-            "between 2 and 1000",
+            &format!("between 2 and {most} (the built-in dataset's distinct classes)"),
         );
         c.check(
             self.data.builtin_train_per_class >= 1,
