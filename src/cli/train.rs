@@ -36,8 +36,10 @@ pub struct RunFlags {
     /// flex, libtorch or cuda:N.
     #[arg(long)]
     pub device: Option<DeviceName>,
+    /// Epochs to train.
     #[arg(long)]
     pub epochs: Option<usize>,
+    /// Images per batch (the learning rate follows it when linear scaling is on).
     #[arg(long)]
     pub batch_size: Option<usize>,
     /// The image side the model sees (any side from 32 up).
