@@ -9,7 +9,7 @@ use super::diag::{ConfigError, Diagnostic, Problem, Source};
 use super::run::RunConfig;
 use super::schema::{KeyCheck, run_schema};
 use super::tree;
-use super::validate::InvalidConfig;
+use super::validate::{InvalidConfig, MissingInput};
 
 /// One file's contribution to a run config.
 #[derive(Debug, Clone, PartialEq)]
@@ -167,4 +167,33 @@ pub(crate) fn build(layers: &[Layer]) -> Result<(toml::Table, RunConfig), Config
         .validate_template()
         .map_err(|invalid| locate(layers, &invalid))?;
     Ok((table, config))
+}
+
+/// `config` ready to run: each input the user must still give (a distillation teacher)
+/// becomes a [`Problem::NeedsInput`] diagnostic of `file`, keyed `key_prefix` + the key and
+/// worded by `message`; then the range checks, each located in the layer that set the value.
+pub(crate) fn ready(
+    config: &RunConfig,
+    layers: &[Layer],
+    file: &str,
+    key_prefix: &str,
+    message: impl Fn(&MissingInput) -> String,
+) -> Result<RunConfig, ConfigError> {
+    let diagnostics: Vec<Diagnostic> = config
+        .missing_inputs()
+        .into_iter()
+        .map(|m| Diagnostic {
+            file: file.to_string(),
+            line: None,
+            column: None,
+            key: Some(format!("{key_prefix}{}", m.key)),
+            problem: Problem::NeedsInput,
+            message: message(&m),
+        })
+        .collect();
+    ConfigError::from_list(diagnostics)?;
+    config
+        .validate()
+        .map_err(|invalid| locate(layers, &invalid))?;
+    Ok(config.clone())
 }

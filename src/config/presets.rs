@@ -12,7 +12,7 @@
 use std::path::Path;
 
 use super::builtin::PRESETS;
-use super::diag::{ConfigError, Diagnostic, Problem};
+use super::diag::ConfigError;
 use super::layers::{self, Layer};
 use super::paths::ConfigPaths;
 use super::run::{PaperReference, RunConfig};
@@ -164,23 +164,9 @@ impl Preset {
 
     /// The config ready to run, or "preset `X` needs distillation.teacher = <...>".
     pub fn run_config(&self) -> Result<RunConfig, ConfigError> {
-        let diagnostics: Vec<Diagnostic> = self
-            .missing_inputs()
-            .into_iter()
-            .map(|m| Diagnostic {
-                file: String::new(),
-                line: None,
-                column: None,
-                key: Some(m.key.to_string()),
-                problem: Problem::NeedsInput,
-                message: format!("preset `{}` needs {m}", self.name),
-            })
-            .collect();
-        ConfigError::from_list(diagnostics)?;
-        self.config
-            .validate()
-            .map_err(|invalid| layers::locate(&self.layers, &invalid))?;
-        Ok(self.config.clone())
+        layers::ready(&self.config, &self.layers, "", "", |m| {
+            format!("preset `{}` needs {m}", self.name)
+        })
     }
 
     /// The fully resolved preset as TOML (every key spelled out), with a header that says

@@ -82,32 +82,14 @@ impl RunChoice {
 
     /// The config ready to run, or what the user still has to fill in.
     pub fn ready(&self) -> Result<RunConfig, ConfigError> {
-        let file = self
-            .layers
-            .last()
-            .map_or("", |l| l.file.as_str())
-            .to_string();
+        let file = self.layers.last().map_or("", |l| l.file.as_str());
         let what = match &self.preset {
             Some(p) => format!("the run (preset `{p}`)"),
             None => "the run".to_string(),
         };
-        let diagnostics: Vec<Diagnostic> = self
-            .missing_inputs()
-            .into_iter()
-            .map(|m| Diagnostic {
-                file: file.clone(),
-                line: None,
-                column: None,
-                key: Some(format!("run.{}", m.key)),
-                problem: Problem::NeedsInput,
-                message: format!("{what} needs {m}: set it in [run]"),
-            })
-            .collect();
-        ConfigError::from_list(diagnostics)?;
-        self.config
-            .validate()
-            .map_err(|invalid| layers::locate(&self.layers, &invalid))?;
-        Ok(self.config.clone())
+        layers::ready(&self.config, &self.layers, file, "run.", |m| {
+            format!("{what} needs {m}: set it in [run]")
+        })
     }
 }
 
