@@ -223,6 +223,41 @@ fn a_run_killed_with_sigkill_resumes_from_its_last_checkpoint() {
     resume_finishes(home.path(), &run_dir, 4);
 }
 
+#[test]
+fn a_run_killed_before_its_first_checkpoint_resumes_from_epoch_one() {
+    let home = tempfile::tempdir().unwrap();
+    let run_dir = home.path().join("run");
+    let mut child = botui(home.path())
+        .arg("train")
+        .args(TINY)
+        .args(["--epochs", "2", "--out"])
+        .arg(&run_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_file(
+        &mut child,
+        &run_dir.join("classes.json"),
+        Duration::from_secs(120),
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!run_dir.join("last.ckpt").exists(), "killed during epoch 1");
+    let out = run(botui(home.path())
+        .arg("train")
+        .arg("--resume")
+        .arg(&run_dir));
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("starts from epoch 1"), "{stdout}");
+    let numbers: Vec<u64> = metrics(&run_dir)
+        .iter()
+        .map(|m| m["epoch"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers, [1, 2]);
+}
+
 #[cfg(unix)]
 #[test]
 fn ctrl_c_stops_with_a_checkpoint_and_resume_finishes() {

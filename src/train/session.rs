@@ -135,7 +135,9 @@ impl Session {
         let schedule = LrSchedule::new(&config, iters_per_epoch);
         let model_config = config.model_config(classes.len());
         let mut optim = build_optimizer(&config);
-        let (model, epochs_done, iteration, best) = if resume {
+        // A run stopped before its first checkpoint (killed during epoch 1) starts over.
+        let restart = resume && !persist::model_path(&dir.path, "last").is_file();
+        let (model, epochs_done, iteration, best) = if resume && !restart {
             let (model, saved_config, meta) = persist::load_model(&dir.path, "last", &autodiff)?;
             if saved_config.classes != model_config.classes {
                 return Err(TrainError::Data(format!(
@@ -190,6 +192,12 @@ impl Session {
             history,
         };
         session.announce(&classes, source.as_ref());
+        if restart {
+            session.log(
+                LogLevel::Info,
+                "no checkpoint in this run folder yet: training starts from epoch 1",
+            );
+        }
         if let Some(why) = precision_note {
             session.log(
                 LogLevel::Warning,
@@ -584,25 +592,8 @@ impl Session {
         if improved {
             self.best = Some((metrics.val_top1, metrics.epoch));
         }
-        self.history.push(metrics.clone());
-        if let Err(e) = self.dir.write_metrics(&self.history) {
-            self.log(LogLevel::Warning, format!("could not write metrics: {e}"));
-        }
-        self.log(
-            LogLevel::Info,
-            format!(
-                "epoch {}/{}: train loss {:.4}, val loss {:.4}, top-1 {:.2} %, top-5 {:.2} %, {:.0} img/s, {:.1} s",
-                metrics.epoch,
-                self.config.epochs,
-                metrics.train_loss,
-                metrics.val_loss,
-                metrics.val_top1,
-                metrics.val_top5,
-                metrics.images_per_sec,
-                metrics.seconds
-            ),
-        );
-        self.send(TrainEvent::EpochEnd(metrics.clone()));
+        // Checkpoints first: a metrics line then always has its checkpoint, so a run killed
+        // between the two resumes without repeating or skipping an epoch.
         if improved {
             let meta = self.meta();
             match persist::save(
@@ -625,6 +616,25 @@ impl Session {
         if metrics.epoch.is_multiple_of(every) || metrics.epoch == self.config.epochs {
             self.save_last()?;
         }
+        self.history.push(metrics.clone());
+        if let Err(e) = self.dir.write_metrics(&self.history) {
+            self.log(LogLevel::Warning, format!("could not write metrics: {e}"));
+        }
+        self.log(
+            LogLevel::Info,
+            format!(
+                "epoch {}/{}: train loss {:.4}, val loss {:.4}, top-1 {:.2} %, top-5 {:.2} %, {:.0} img/s, {:.1} s",
+                metrics.epoch,
+                self.config.epochs,
+                metrics.train_loss,
+                metrics.val_loss,
+                metrics.val_top1,
+                metrics.val_top5,
+                metrics.images_per_sec,
+                metrics.seconds
+            ),
+        );
+        self.send(TrainEvent::EpochEnd(metrics.clone()));
         Ok(())
     }
 }
