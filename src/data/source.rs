@@ -32,6 +32,15 @@ impl LoaderSource {
             reported: 0,
         })
     }
+
+    fn counted(&mut self, epoch: Epoch) -> BatchIter<'_> {
+        Box::new(Counted {
+            epoch,
+            skipped: &mut self.skipped,
+            warnings: &mut self.warnings,
+            reported: &mut self.reported,
+        })
+    }
 }
 
 /// Opens the run's data inside the trainer thread.
@@ -82,17 +91,6 @@ impl Drop for Counted<'_> {
     }
 }
 
-impl LoaderSource {
-    fn counted(&mut self, epoch: Epoch) -> BatchIter<'_> {
-        Box::new(Counted {
-            epoch,
-            skipped: &mut self.skipped,
-            warnings: &mut self.warnings,
-            reported: &mut self.reported,
-        })
-    }
-}
-
 impl BatchSource for LoaderSource {
     fn classes(&self) -> &[String] {
         &self.classes
@@ -107,22 +105,15 @@ impl BatchSource for LoaderSource {
     }
 
     fn train_epoch(&mut self, epoch: usize, batch_size: usize, skip: usize) -> BatchIter<'_> {
-        let loader = if batch_size == self.train.options_used().batch_size {
-            self.train.clone()
-        } else {
-            self.train.with_batch_size(batch_size)
-        };
-        let epoch = loader.epoch_from(epoch, skip);
+        let epoch = self
+            .train
+            .with_batch_size(batch_size)
+            .epoch_from(epoch, skip);
         self.counted(epoch)
     }
 
     fn val_epoch(&mut self, batch_size: usize) -> BatchIter<'_> {
-        let loader = if batch_size == self.val.options_used().batch_size {
-            self.val.clone()
-        } else {
-            self.val.with_batch_size(batch_size)
-        };
-        let epoch = loader.epoch(0);
+        let epoch = self.val.with_batch_size(batch_size).epoch(0);
         self.counted(epoch)
     }
 

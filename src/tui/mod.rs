@@ -19,7 +19,6 @@ pub mod runs;
 pub mod series;
 
 pub mod setup;
-mod source;
 pub mod stderr;
 pub mod style;
 pub mod terminal;

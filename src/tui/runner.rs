@@ -166,7 +166,7 @@ impl Loop {
                     config: *config,
                     resume: false,
                 };
-                self.trainer = Some(botui::train::spawn(request, super::source::factory()));
+                self.trainer = Some(botui::train::spawn(request, botui::data::source_factory()));
             }
             Effect::Command(c) => {
                 if let Some(t) = &self.trainer {
