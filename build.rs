@@ -1,50 +1,103 @@
-//! With the `tch` feature, bakes the directory of LibTorch's shared libraries into the rpath of
-//! botui's binaries and tests, so that they start without LD_LIBRARY_PATH. The directory is the
-//! one torch-sys linked against: `$LIBTORCH/lib`, or the torch package of the Python on PATH
-//! (`LIBTORCH_USE_PYTORCH=1`, see scripts/setup-libtorch.sh).
+//! With the `tch` feature:
+//! - bakes the directory of LibTorch's shared libraries into the rpath of botui's binaries and
+//!   tests, so that they start without LD_LIBRARY_PATH;
+//! - compiles `src/model/kernels/libtorch.cpp`, the two ATen backward kernels (convolution,
+//!   batch norm) that tch does not bind, against the same LibTorch headers and C++ ABI.
+//!
+//! The LibTorch is the one torch-sys linked against: `$LIBTORCH`, or the torch package of the
+//! Python on PATH (`LIBTORCH_USE_PYTORCH=1`, see scripts/setup-libtorch.sh).
 
+#[cfg(feature = "tch")]
 use std::path::PathBuf;
+#[cfg(feature = "tch")]
 use std::process::Command;
+
+const KERNELS: &str = "src/model/kernels/libtorch.cpp";
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed={KERNELS}");
     println!("cargo:rerun-if-env-changed=LIBTORCH");
     println!("cargo:rerun-if-env-changed=LIBTORCH_USE_PYTORCH");
+    println!("cargo:rerun-if-env-changed=LIBTORCH_CXX11_ABI");
     println!("cargo:rerun-if-env-changed=VIRTUAL_ENV");
-    if std::env::var_os("CARGO_FEATURE_TCH").is_none() {
-        return;
-    }
-    match torch_lib_dir() {
-        Some(dir) => {
-            println!("cargo:rustc-link-arg=-Wl,-rpath,{}", dir.display());
+    #[cfg(feature = "tch")]
+    libtorch();
+}
+
+#[cfg(feature = "tch")]
+fn libtorch() {
+    let Some(torch) = LibTorch::find() else {
+        panic!(
+            "botui: could not find LibTorch (needed by the `tch` feature); set LIBTORCH, or \
+             source the env file that scripts/setup-libtorch.sh prints"
+        );
+    };
+    println!("cargo:rustc-link-arg=-Wl,-rpath,{}", torch.lib.display());
+    compile_kernels(&torch);
+}
+
+#[cfg(feature = "tch")]
+struct LibTorch {
+    lib: PathBuf,
+    include: PathBuf,
+    cxx11_abi: String,
+}
+
+#[cfg(feature = "tch")]
+impl LibTorch {
+    fn find() -> Option<LibTorch> {
+        if let Some(root) = std::env::var_os("LIBTORCH") {
+            let root = PathBuf::from(root);
+            // torch-sys's default for a standalone LibTorch.
+            let cxx11_abi = std::env::var("LIBTORCH_CXX11_ABI").unwrap_or_else(|_| "1".into());
+            return Some(LibTorch {
+                lib: root.join("lib"),
+                include: root.join("include"),
+                cxx11_abi,
+            })
+            .filter(|t| t.lib.is_dir());
         }
-        None => println!(
-            "cargo:warning=botui: could not find LibTorch's lib directory; set LIBTORCH or \
-             source the env file that scripts/setup-libtorch.sh prints, or set LD_LIBRARY_PATH \
-             at run time"
-        ),
+        let python = std::env::var_os("VIRTUAL_ENV")
+            .map(|venv| PathBuf::from(venv).join("bin").join("python"))
+            .filter(|p| p.exists())
+            .unwrap_or_else(|| PathBuf::from("python3"));
+        let out = Command::new(python)
+            .args([
+                "-c",
+                "import os, torch; print(os.path.dirname(torch.__file__)); \
+                 print(int(torch._C._GLIBCXX_USE_CXX11_ABI))",
+            ])
+            .output()
+            .ok()?;
+        if !out.status.success() {
+            return None;
+        }
+        let text = String::from_utf8(out.stdout).ok()?;
+        let mut lines = text.lines();
+        let root = PathBuf::from(lines.next()?.trim());
+        let cxx11_abi = lines.next()?.trim().to_string();
+        Some(LibTorch {
+            lib: root.join("lib"),
+            include: root.join("include"),
+            cxx11_abi,
+        })
+        .filter(|t| t.lib.is_dir())
     }
 }
 
-fn torch_lib_dir() -> Option<PathBuf> {
-    if let Some(root) = std::env::var_os("LIBTORCH") {
-        let lib = PathBuf::from(root).join("lib");
-        return lib.is_dir().then_some(lib);
-    }
-    let python = std::env::var_os("VIRTUAL_ENV")
-        .map(|venv| PathBuf::from(venv).join("bin").join("python"))
-        .filter(|p| p.exists())
-        .unwrap_or_else(|| PathBuf::from("python3"));
-    let out = Command::new(python)
-        .args([
-            "-c",
-            "import os, torch; print(os.path.join(os.path.dirname(torch.__file__), 'lib'))",
-        ])
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let dir = PathBuf::from(String::from_utf8(out.stdout).ok()?.trim());
-    dir.is_dir().then_some(dir)
+#[cfg(feature = "tch")]
+fn compile_kernels(torch: &LibTorch) {
+    cc::Build::new()
+        .cpp(true)
+        .pic(true)
+        .std("c++17")
+        .include(&torch.include)
+        .define("_GLIBCXX_USE_CXX11_ABI", torch.cxx11_abi.as_str())
+        .define("GLOG_USE_GLOG_EXPORT", None)
+        // ATen's headers are not warning-clean; botui's own file is.
+        .flag_if_supported("-Wno-unused-parameter")
+        .opt_level(2)
+        .file(KERNELS)
+        .compile("botui_torch_kernels");
 }

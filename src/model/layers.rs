@@ -5,10 +5,10 @@
 use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Initializer, Linear, LinearConfig, PaddingConfig2d};
-use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+use super::kernels;
 use super::summary::Summary;
 
 /// How conv and FC weights start.
@@ -149,7 +149,7 @@ impl ConvBnRelu {
 
     /// `[n, c_in, h, w]` -> `[n, c_out, h', w']`
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        relu(self.bn.forward(self.conv.forward(x)))
+        kernels::relu(kernels::conv_bn(&self.conv, &self.bn, x))
     }
 
     pub fn describe(&self, name: &str, input: [usize; 3], summary: &mut Summary) -> [usize; 3] {

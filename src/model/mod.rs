@@ -3,6 +3,7 @@
 
 pub mod import;
 pub mod inception;
+pub mod kernels;
 pub mod layers;
 pub mod mobilenet;
 pub mod resnet;

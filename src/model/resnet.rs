@@ -11,11 +11,11 @@
 //! Field names follow torchvision (`conv1`, `bn1`, `layer1.0.conv1`, `downsample`, `fc`), so
 //! that imported weights read naturally; the importer maps timm's names onto the same fields.
 
+use super::kernels::{conv_bn, relu};
 use burn::module::Module;
 use burn::nn::conv::Conv2d;
 use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, Linear, PaddingConfig2d};
-use burn::tensor::activation::relu;
 use burn::tensor::module::adaptive_avg_pool2d;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
@@ -182,11 +182,11 @@ impl Stem {
     /// `[n, 3, h, w]` -> `[n, 64, h/4, w/4]` (`[n, 64, h, w]` for small inputs)
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let (x, maxpool) = match self {
-            Stem::Plain(s) => (relu(s.bn1.forward(s.conv1.forward(x))), &s.maxpool),
+            Stem::Plain(s) => (relu(conv_bn(&s.conv1, &s.bn1, x)), &s.maxpool),
             Stem::Deep(s) => {
-                let x = relu(s.bn1.forward(s.conv1.forward(x)));
-                let x = relu(s.bn2.forward(s.conv2.forward(x)));
-                (relu(s.bn3.forward(s.conv3.forward(x))), &s.maxpool)
+                let x = relu(conv_bn(&s.conv1, &s.bn1, x));
+                let x = relu(conv_bn(&s.conv2, &s.bn2, x));
+                (relu(conv_bn(&s.conv3, &s.bn3, x)), &s.maxpool)
             }
         };
         match maxpool {
@@ -258,7 +258,7 @@ impl Downsample {
             Some(pool) => pool.forward(x),
             None => x,
         };
-        self.bn.forward(self.conv.forward(x))
+        conv_bn(&self.conv, &self.bn, x)
     }
 
     fn describe(&self, name: &str, input: [usize; 3], s: &mut Summary) -> [usize; 3] {
@@ -373,13 +373,13 @@ impl Block {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let (residual, downsample) = match self {
             Block::Basic(b) => {
-                let y = relu(b.bn1.forward(b.conv1.forward(x.clone())));
-                (b.bn2.forward(b.conv2.forward(y)), &b.downsample)
+                let y = relu(conv_bn(&b.conv1, &b.bn1, x.clone()));
+                (conv_bn(&b.conv2, &b.bn2, y), &b.downsample)
             }
             Block::Bottleneck(b) => {
-                let y = relu(b.bn1.forward(b.conv1.forward(x.clone())));
-                let y = relu(b.bn2.forward(b.conv2.forward(y)));
-                (b.bn3.forward(b.conv3.forward(y)), &b.downsample)
+                let y = relu(conv_bn(&b.conv1, &b.bn1, x.clone()));
+                let y = relu(conv_bn(&b.conv2, &b.bn2, y));
+                (conv_bn(&b.conv3, &b.bn3, y), &b.downsample)
             }
         };
         let shortcut = match downsample {
@@ -393,13 +393,13 @@ impl Block {
     pub fn residual_branch(&self, x: Tensor<4>) -> Tensor<4> {
         match self {
             Block::Basic(b) => {
-                let y = relu(b.bn1.forward(b.conv1.forward(x)));
-                b.bn2.forward(b.conv2.forward(y))
+                let y = relu(conv_bn(&b.conv1, &b.bn1, x));
+                conv_bn(&b.conv2, &b.bn2, y)
             }
             Block::Bottleneck(b) => {
-                let y = relu(b.bn1.forward(b.conv1.forward(x)));
-                let y = relu(b.bn2.forward(b.conv2.forward(y)));
-                b.bn3.forward(b.conv3.forward(y))
+                let y = relu(conv_bn(&b.conv1, &b.bn1, x));
+                let y = relu(conv_bn(&b.conv2, &b.bn2, y));
+                conv_bn(&b.conv3, &b.bn3, y)
             }
         }
     }

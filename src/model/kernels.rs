@@ -1,0 +1,378 @@
+//! Training kernels for the three layers that make up almost all of a CNN's step outside the
+//! convolutions' forward pass: convolution backward, batch norm, ReLU.
+//!
+//! burn composes them out of generic tensor operations: the weight gradient of a convolution is a
+//! forward convolution over transposed copies of the input and the output gradient, batch norm
+//! is a dozen element-wise and reduction kernels in each direction, ReLU's backward a
+//! `masked_fill`. On LibTorch that cost 20 % of a ResNet training step against PyTorch eager
+//! (benches/README.md). This module adds them as one burn backend extension
+//! ([`TrainKernels`]) with its own autodiff nodes: on LibTorch each is the single ATen call that
+//! PyTorch's autograd makes (`convolution_backward`, `native_batch_norm` and its backward,
+//! `threshold_backward`); on flex the trait's default bodies are burn's own operations, so
+//! numbers there are what they were.
+//!
+//! The zoo calls [`conv2d`], [`batch_norm`] and [`relu`] instead of the modules' `forward`. They
+//! take the kernels only on an autodiff device (a training step); inference, and anything the
+//! kernels do not cover (a conv bias, asymmetric padding), goes through burn's modules unchanged.
+//! Parameters, records and checkpoints are burn's `Conv2d` and `BatchNorm` as before.
+
+// The extension's generated dispatch names `LibTorch`, which burn marks deprecated; burn-tch is
+// the stack this project chose.
+#![allow(deprecated)]
+
+#[cfg(feature = "tch")]
+mod libtorch;
+
+use burn::backend::autodiff::Autodiff;
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::ops::ConvOptions;
+use burn::backend::tensor::FloatTensor;
+use burn::backend::{AutodiffBackend, Backend, Dispatch, backend_extension};
+use burn::nn::conv::Conv2d;
+use burn::nn::{BatchNorm, PaddingConfig2d};
+use burn::tensor::Tensor;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static BURN_COMPOSITES: AtomicBool = AtomicBool::new(false);
+
+/// Process-wide: train through burn's own composite operations instead of the kernels, so that
+/// `botui bench train --kernels burn` can measure what the kernels buy in the same session.
+pub fn use_burn_composites(on: bool) {
+    BURN_COMPOSITES.store(on, Ordering::Relaxed);
+}
+
+/// Whether [`use_burn_composites`] is on.
+pub fn burn_composites() -> bool {
+    BURN_COMPOSITES.load(Ordering::Relaxed)
+}
+
+/// Whether a tensor on `device` takes the kernels: a training step, not switched off.
+fn kernels_for(device: &burn::tensor::Device) -> bool {
+    device.is_autodiff() && !burn_composites()
+}
+
+/// The kernels as one backend extension. Methods are prefixed `train_` so that they never
+/// shadow burn's `ModuleOps`/`ActivationOps` methods of the same backend.
+///
+/// The default bodies are burn's generic operations; a backend overrides what it can do fused.
+#[backend_extension(Flex: cfg(feature = "flex"), LibTorch: cfg(feature = "tch"), Autodiff)]
+pub trait TrainKernels: Backend {
+    /// 2-D convolution without bias (symmetric padding).
+    fn train_conv2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Self> {
+        Self::conv2d(x, weight, None, options)
+    }
+
+    /// Gradients of [`train_conv2d`](TrainKernels::train_conv2d) for its input and weight.
+    fn train_conv2d_backward(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        output_grad: FloatTensor<Self>,
+        options: ConvOptions<2>,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+        let x_grad = Self::conv2d_x_backward(
+            x.clone(),
+            weight.clone(),
+            output_grad.clone(),
+            options.clone(),
+        );
+        let weight_grad = Self::conv2d_weight_backward(x, weight, output_grad, options);
+        (x_grad, weight_grad)
+    }
+
+    /// The weight gradient alone, for a convolution whose input needs none (the stem).
+    fn train_conv2d_weight_backward(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        output_grad: FloatTensor<Self>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Self> {
+        Self::conv2d_weight_backward(x, weight, output_grad, options)
+    }
+
+    /// Batch norm over the batch's own statistics: `(output, mean, invstd)` with `mean` and
+    /// `invstd = 1 / sqrt(biased variance + epsilon)` per channel.
+    fn train_batch_norm(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        epsilon: f64,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+        let result = Self::batch_norm_train(x, gamma, beta, epsilon);
+        let invstd = Self::float_recip(Self::float_sqrt(Self::float_add_scalar(
+            result.variance,
+            epsilon.into(),
+        )));
+        (result.output, result.mean, invstd)
+    }
+
+    /// Gradients of [`train_batch_norm`](TrainKernels::train_batch_norm) for `(x, gamma, beta)`.
+    fn train_batch_norm_backward(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        mean: FloatTensor<Self>,
+        invstd: FloatTensor<Self>,
+        output_grad: FloatTensor<Self>,
+        epsilon: f64,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+        let variance = variance_from_invstd::<Self>(invstd, epsilon);
+        let grads = Self::batch_norm_train_backward(x, gamma, mean, variance, epsilon, output_grad);
+        (grads.x_grad, grads.gamma_grad, grads.beta_grad)
+    }
+
+    /// max(x, 0).
+    fn train_relu(x: FloatTensor<Self>) -> FloatTensor<Self> {
+        Self::relu(x)
+    }
+
+    /// The gradient of ReLU given its output: `output_grad` where `output > 0`, else 0.
+    fn train_relu_backward(
+        output: FloatTensor<Self>,
+        output_grad: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        Self::relu_backward(output, output_grad)
+    }
+}
+
+/// `1 / invstd^2 - epsilon`: the biased batch variance back from the saved inverse deviation.
+fn variance_from_invstd<B: Backend>(invstd: FloatTensor<B>, epsilon: f64) -> FloatTensor<B> {
+    let inv_var = B::float_mul(invstd.clone(), invstd);
+    B::float_sub_scalar(B::float_recip(inv_var), epsilon.into())
+}
+
+#[cfg(feature = "flex")]
+impl TrainKernels for burn::backend::Flex {}
+
+/// Autodiff: each kernel is one node whose backward is the backend's fused backward kernel.
+impl<B: TrainKernels, C: CheckpointStrategy> TrainKernels for Autodiff<B, C> {
+    fn train_conv2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Self> {
+        #[derive(Debug)]
+        struct Conv2dBackward;
+
+        impl<B: TrainKernels> Backward<B, 2> for Conv2dBackward {
+            type State = (FloatTensor<B>, FloatTensor<B>, ConvOptions<2>);
+
+            fn backward(
+                self,
+                ops: Ops<Self::State, 2>,
+                grads: &mut Gradients,
+                _checkpointer: &mut Checkpointer,
+            ) {
+                let [node_x, node_weight] = ops.parents;
+                let grad = grads.consume::<B>(&ops.node);
+                let (x, weight, options) = ops.state;
+                match (node_x, node_weight) {
+                    (Some(node_x), node_weight) => {
+                        let (x_grad, weight_grad) =
+                            B::train_conv2d_backward(x, weight, grad, options);
+                        grads.register::<B>(node_x.id, x_grad);
+                        if let Some(node) = node_weight {
+                            grads.register::<B>(node.id, weight_grad);
+                        }
+                    }
+                    (None, Some(node_weight)) => {
+                        let weight_grad = B::train_conv2d_weight_backward(x, weight, grad, options);
+                        grads.register::<B>(node_weight.id, weight_grad);
+                    }
+                    (None, None) => {}
+                }
+            }
+        }
+
+        let prep = Conv2dBackward
+            .prepare::<C>([x.node(), weight.node()])
+            .compute_bound()
+            .stateful();
+        let (x, weight) = (x.into_primitive(), weight.into_primitive());
+        match prep {
+            OpsKind::Tracked(prep) => {
+                let output = B::train_conv2d(x.clone(), weight.clone(), options.clone());
+                prep.finish((x, weight, options), output)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(B::train_conv2d(x, weight, options)),
+        }
+    }
+
+    fn train_batch_norm(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        epsilon: f64,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+        #[derive(Debug)]
+        struct BatchNormBackward;
+
+        impl<B: TrainKernels> Backward<B, 3> for BatchNormBackward {
+            type State = (
+                FloatTensor<B>,
+                FloatTensor<B>,
+                FloatTensor<B>,
+                FloatTensor<B>,
+                f64,
+            );
+
+            fn backward(
+                self,
+                ops: Ops<Self::State, 3>,
+                grads: &mut Gradients,
+                _checkpointer: &mut Checkpointer,
+            ) {
+                let [node_x, node_gamma, node_beta] = ops.parents;
+                let grad = grads.consume::<B>(&ops.node);
+                let (x, gamma, mean, invstd, epsilon) = ops.state;
+                let (x_grad, gamma_grad, beta_grad) =
+                    B::train_batch_norm_backward(x, gamma, mean, invstd, grad, epsilon);
+                if let Some(node) = node_x {
+                    grads.register::<B>(node.id, x_grad);
+                }
+                if let Some(node) = node_gamma {
+                    grads.register::<B>(node.id, gamma_grad);
+                }
+                if let Some(node) = node_beta {
+                    grads.register::<B>(node.id, beta_grad);
+                }
+            }
+        }
+
+        let prep = BatchNormBackward
+            .prepare::<C>([x.node(), gamma.node(), beta.node()])
+            .compute_bound()
+            .stateful();
+        let (x, gamma, beta) = (
+            x.into_primitive(),
+            gamma.into_primitive(),
+            beta.into_primitive(),
+        );
+        match prep {
+            OpsKind::Tracked(prep) => {
+                let (output, mean, invstd) =
+                    B::train_batch_norm(x.clone(), gamma.clone(), beta, epsilon);
+                let state = (x, gamma, mean.clone(), invstd.clone(), epsilon);
+                (
+                    prep.finish(state, output),
+                    Self::from_inner(mean),
+                    Self::from_inner(invstd),
+                )
+            }
+            OpsKind::UnTracked(prep) => {
+                let (output, mean, invstd) = B::train_batch_norm(x, gamma, beta, epsilon);
+                (
+                    prep.finish(output),
+                    Self::from_inner(mean),
+                    Self::from_inner(invstd),
+                )
+            }
+        }
+    }
+
+    fn train_relu(x: FloatTensor<Self>) -> FloatTensor<Self> {
+        #[derive(Debug)]
+        struct ReluBackward;
+
+        impl<B: TrainKernels> Backward<B, 1> for ReluBackward {
+            type State = FloatTensor<B>;
+
+            fn backward(
+                self,
+                ops: Ops<Self::State, 1>,
+                grads: &mut Gradients,
+                _checkpointer: &mut Checkpointer,
+            ) {
+                let [node_x] = ops.parents;
+                let grad = grads.consume::<B>(&ops.node);
+                if let Some(node) = node_x {
+                    grads.register::<B>(node.id, B::train_relu_backward(ops.state, grad));
+                }
+            }
+        }
+
+        let prep = ReluBackward
+            .prepare::<C>([x.node()])
+            .compute_bound()
+            .stateful();
+        let x = x.into_primitive();
+        match prep {
+            OpsKind::Tracked(prep) => {
+                let output = B::train_relu(x);
+                prep.finish(output.clone(), output)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(B::train_relu(x)),
+        }
+    }
+}
+
+/// `conv.forward(x)`, through [`TrainKernels`] on an autodiff device.
+pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let padding = match conv.padding {
+        PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => {
+            Some([top, left])
+        }
+        PaddingConfig2d::Valid => Some([0, 0]),
+        _ => None,
+    };
+    let Some(padding) = padding.filter(|_| conv.bias.is_none() && kernels_for(&x.device())) else {
+        return conv.forward(x);
+    };
+    let options = ConvOptions::new(conv.stride, padding, conv.dilation, conv.groups);
+    Tensor::from_dispatch(<Dispatch as TrainKernels>::train_conv2d(
+        x.into_dispatch(),
+        conv.weight.val().into_dispatch(),
+        options,
+    ))
+}
+
+/// `bn.forward(x)`, through [`TrainKernels`] when `bn` trains (an autodiff device and the
+/// layer's training flag on, burn's own condition). Running statistics are updated as burn's
+/// `BatchNorm` does: `running = (1 - momentum) * running + momentum * batch`, biased variance.
+pub fn batch_norm<const D: usize>(bn: &BatchNorm, x: Tensor<D>) -> Tensor<D> {
+    if !(kernels_for(&x.device()) && bn.training.is_enabled()) {
+        return bn.forward(x);
+    }
+    let device = x.device();
+    let (output, mean, invstd) = <Dispatch as TrainKernels>::train_batch_norm(
+        x.into_dispatch(),
+        bn.gamma.val().into_dispatch(),
+        bn.beta.val().into_dispatch(),
+        bn.epsilon,
+    );
+    let mean = Tensor::<1>::from_dispatch(mean).detach();
+    let invstd = Tensor::<1>::from_dispatch(invstd).detach();
+    let variance = (invstd.clone() * invstd).recip().sub_scalar(bn.epsilon);
+
+    let momentum = bn.momentum;
+    let running_mean = bn.running_mean.value_sync().to_device(&device);
+    let running_var = bn.running_var.value_sync().to_device(&device);
+    let running_mean = running_mean
+        .mul_scalar(1.0 - momentum)
+        .add(mean.mul_scalar(momentum));
+    let running_var = running_var
+        .mul_scalar(1.0 - momentum)
+        .add(variance.mul_scalar(momentum));
+    bn.running_mean.update(running_mean.detach());
+    bn.running_var.update(running_var.detach());
+
+    Tensor::from_dispatch(output)
+}
+
+/// `max(x, 0)`, through [`TrainKernels`] on an autodiff device.
+pub fn relu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    if !kernels_for(&x.device()) {
+        return burn::tensor::activation::relu(x);
+    }
+    Tensor::from_dispatch(<Dispatch as TrainKernels>::train_relu(x.into_dispatch()))
+}
+
+/// conv -> BN, the pair every block of the zoo is built from.
+pub fn conv_bn(conv: &Conv2d, bn: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
+    batch_norm(bn, conv2d(conv, x))
+}
