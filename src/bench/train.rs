@@ -22,6 +22,8 @@ pub struct TrainBenchResult {
     pub steps: usize,
     pub seconds: f64,
     pub images_per_sec: f64,
+    /// "fused" (botui's training kernels) or "burn" (burn's composites).
+    pub kernels: &'static str,
 }
 
 /// Times `steps` training steps after `warmup` untimed ones.
@@ -35,7 +37,9 @@ pub fn bench_train(
     let base = device.resolve().map_err(|e| e.to_string())?;
     base.seed(0);
     let ad = base.clone().autodiff();
-    let mut net = model.init(&ad).map_err(|e| e.to_string())?;
+    // An Option, as in the trainer: the optimizer gets the only handle on the parameters, so a
+    // backend may update them in place.
+    let mut net = Some(model.init(&ad).map_err(|e| e.to_string())?);
     let mut optim = build_optimizer(&RunConfig::default());
     let s = model.input;
     let x = Tensor::<4>::random([batch, 3, s, s], Distribution::Normal(0.0, 1.0), &ad);
@@ -46,12 +50,17 @@ pub fn bench_train(
     let targets = y.one_hot(model.classes).float();
     let mut run = |n: usize| {
         for _ in 0..n {
-            let logits = net.forward(x.clone());
+            let m = net.take().expect("the model is put back after every step");
+            let logits = m.forward(x.clone());
             let loss = soft_cross_entropy(logits, targets.clone());
-            let grads = GradientsParams::from_grads(loss.backward(), &net);
-            net = optim.step(0.01, net.clone(), grads);
+            let grads = GradientsParams::from_grads(loss.backward(), &m);
+            net = Some(optim.step(0.01, m, grads));
         }
-        sync(&base, &net);
+        sync(
+            &base,
+            net.as_ref()
+                .expect("the model is put back after every step"),
+        );
     };
     run(warmup);
     let start = Instant::now();
@@ -65,6 +74,11 @@ pub fn bench_train(
         steps,
         seconds,
         images_per_sec: (steps * batch) as f64 / seconds,
+        kernels: if crate::model::kernels::burn_composites() {
+            "burn"
+        } else {
+            "fused"
+        },
     })
 }
 

@@ -68,6 +68,10 @@ struct TrainArgs {
     /// Stem: auto, imagenet or small.
     #[arg(long, default_value = "auto")]
     stem: String,
+    /// Training kernels for conv backward, BN and ReLU: fused (botui's, the default) or burn
+    /// (burn's composite operations), to measure one against the other.
+    #[arg(long, default_value = "fused", value_parser = ["fused", "burn"])]
+    kernels: String,
     #[arg(long)]
     json: bool,
 }
@@ -86,6 +90,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 "small" => StemKind::Small,
                 other => anyhow::bail!("unknown stem '{other}': expected auto, imagenet or small"),
             };
+            botui::model::kernels::use_burn_composites(a.kernels == "burn");
             let r = bench_train(&config, a.device, a.batch, a.warmup, a.steps)
                 .map_err(anyhow::Error::msg)
                 .context("bench train")?;
