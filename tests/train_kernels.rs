@@ -14,62 +14,69 @@ use burn::tensor::{Device, Distribution, Tensor};
 
 struct Case {
     channels: [usize; 2],
-    kernel: usize,
+    /// [height, width]
+    kernel: [usize; 2],
     stride: usize,
-    padding: usize,
+    /// [height, width], the same on both sides of each axis.
+    padding: [usize; 2],
     groups: usize,
     /// Whether the input itself needs a gradient (false: the network's first layer).
     input_grad: bool,
 }
 
-const CASES: [Case; 4] = [
+const CASES: [Case; 5] = [
     // 3x3 stride 2, like a ResNet downsampling conv.
     Case {
         channels: [3, 8],
-        kernel: 3,
+        kernel: [3, 3],
         stride: 2,
-        padding: 1,
+        padding: [1, 1],
         groups: 1,
         input_grad: true,
     },
     // 1x1 bottleneck projection.
     Case {
         channels: [8, 16],
-        kernel: 1,
+        kernel: [1, 1],
         stride: 1,
-        padding: 0,
+        padding: [0, 0],
         groups: 1,
         input_grad: true,
     },
     // Depthwise, as in MobileNet.
     Case {
         channels: [8, 8],
-        kernel: 3,
+        kernel: [3, 3],
         stride: 1,
-        padding: 1,
+        padding: [1, 1],
         groups: 8,
+        input_grad: true,
+    },
+    // 1x7 with padding only along the width, as in Inception-V3: catches a swapped axis.
+    Case {
+        channels: [8, 8],
+        kernel: [1, 7],
+        stride: 1,
+        padding: [0, 3],
+        groups: 1,
         input_grad: true,
     },
     // The stem: no gradient for the image.
     Case {
         channels: [3, 8],
-        kernel: 3,
+        kernel: [3, 3],
         stride: 1,
-        padding: 1,
+        padding: [1, 1],
         groups: 1,
         input_grad: false,
     },
 ];
 
 fn layers(case: &Case, device: &Device) -> (Conv2d, BatchNorm, BatchNorm) {
-    let conv = Conv2dConfig::new(case.channels, [case.kernel, case.kernel])
+    let [ph, pw] = case.padding;
+    let conv = Conv2dConfig::new(case.channels, case.kernel)
         .with_stride([case.stride, case.stride])
-        .with_padding(PaddingConfig2d::Explicit(
-            case.padding,
-            case.padding,
-            case.padding,
-            case.padding,
-        ))
+        .with_padding(PaddingConfig2d::Explicit(ph, pw, ph, pw))
         .with_groups(case.groups)
         .with_bias(false)
         .init(device);
