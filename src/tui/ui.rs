@@ -40,55 +40,26 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let focused = app.focused();
     for (pane, rect) in &areas.panes {
         let f = *pane == focused;
+        // Every pane is a widget over the same three borrowed things.
+        macro_rules! draw {
+            ($pane:ident) => {
+                $pane {
+                    app,
+                    styles: s,
+                    focused: f,
+                }
+                .render(*rect, buf)
+            };
+        }
         match pane {
-            PaneId::Setup => SetupPane {
-                app,
-                styles: s,
-                focused: f,
-            }
-            .render(*rect, buf),
-            PaneId::Tricks => TricksPane {
-                app,
-                styles: s,
-                focused: f,
-            }
-            .render(*rect, buf),
-            PaneId::Lr => LrPane {
-                app,
-                styles: s,
-                focused: f,
-            }
-            .render(*rect, buf),
-            PaneId::Metrics => MetricsPane {
-                app,
-                styles: s,
-                focused: f,
-            }
-            .render(*rect, buf),
-            PaneId::Hardware => HardwarePane {
-                app,
-                styles: s,
-                focused: f,
-            }
-            .render(*rect, buf),
-            PaneId::Log => LogPane {
-                app,
-                styles: s,
-                focused: f,
-            }
-            .render(*rect, buf),
-            PaneId::RunList => RunListPane {
-                app,
-                styles: s,
-                focused: f,
-            }
-            .render(*rect, buf),
-            PaneId::RunView => RunViewPane {
-                app,
-                styles: s,
-                focused: f,
-            }
-            .render(*rect, buf),
+            PaneId::Setup => draw!(SetupPane),
+            PaneId::Tricks => draw!(TricksPane),
+            PaneId::Lr => draw!(LrPane),
+            PaneId::Metrics => draw!(MetricsPane),
+            PaneId::Hardware => draw!(HardwarePane),
+            PaneId::Log => draw!(LogPane),
+            PaneId::RunList => draw!(RunListPane),
+            PaneId::RunView => draw!(RunViewPane),
         }
     }
     status_bar(app, s, areas.status, buf);
