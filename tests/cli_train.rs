@@ -3,7 +3,7 @@
 //! finishes with the same number of epochs.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// MobileNet x0.25 at 32x32 on 4 built-in classes: 64 training images, batch 16 (4
@@ -170,7 +170,7 @@ fn lr_prints_the_papers_schedule() {
 }
 
 /// Waits until `path` exists or the child ends.
-fn wait_for_file(child: &mut std::process::Child, path: &Path, limit: Duration) {
+fn wait_for_file(child: &mut Child, path: &Path, limit: Duration) {
     let start = Instant::now();
     while !path.exists() {
         assert!(
@@ -183,7 +183,21 @@ fn wait_for_file(child: &mut std::process::Child, path: &Path, limit: Duration) 
     }
 }
 
-fn resume_finishes(home: &Path, run_dir: &Path, epochs: usize) {
+/// `botui train` of the tiny built-in run into `run_dir`, in the background.
+fn spawn_tiny_run(home: &Path, run_dir: &Path, epochs: usize, stderr: Stdio) -> Child {
+    botui(home)
+        .arg("train")
+        .args(TINY)
+        .args(["--epochs", &epochs.to_string(), "--out"])
+        .arg(run_dir)
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap()
+}
+
+/// `--resume` finishes the run with every epoch once in metrics.jsonl; returns its stdout.
+fn resume_finishes(home: &Path, run_dir: &Path, epochs: usize) -> String {
     let out = run(botui(home).arg("train").arg("--resume").arg(run_dir));
     assert!(out.status.success(), "the resumed run finishes");
     let lines = metrics(run_dir);
@@ -193,21 +207,14 @@ fn resume_finishes(home: &Path, run_dir: &Path, epochs: usize) {
         (1..=epochs as u64).collect::<Vec<_>>(),
         "each epoch once, in order"
     );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]
 fn a_run_killed_with_sigkill_resumes_from_its_last_checkpoint() {
     let home = tempfile::tempdir().unwrap();
     let run_dir = home.path().join("run");
-    let mut child = botui(home.path())
-        .arg("train")
-        .args(TINY)
-        .args(["--epochs", "4", "--out"])
-        .arg(&run_dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_tiny_run(home.path(), &run_dir, 4, Stdio::null());
     // The first epoch's line in metrics.jsonl comes after its checkpoint.
     let start = Instant::now();
     while metrics(&run_dir).is_empty() {
@@ -227,15 +234,7 @@ fn a_run_killed_with_sigkill_resumes_from_its_last_checkpoint() {
 fn a_run_killed_before_its_first_checkpoint_resumes_from_epoch_one() {
     let home = tempfile::tempdir().unwrap();
     let run_dir = home.path().join("run");
-    let mut child = botui(home.path())
-        .arg("train")
-        .args(TINY)
-        .args(["--epochs", "2", "--out"])
-        .arg(&run_dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_tiny_run(home.path(), &run_dir, 2, Stdio::null());
     wait_for_file(
         &mut child,
         &run_dir.join("classes.json"),
@@ -244,18 +243,8 @@ fn a_run_killed_before_its_first_checkpoint_resumes_from_epoch_one() {
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(!run_dir.join("last.ckpt").exists(), "killed during epoch 1");
-    let out = run(botui(home.path())
-        .arg("train")
-        .arg("--resume")
-        .arg(&run_dir));
-    assert!(out.status.success());
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = resume_finishes(home.path(), &run_dir, 2);
     assert!(stdout.contains("starts from epoch 1"), "{stdout}");
-    let numbers: Vec<u64> = metrics(&run_dir)
-        .iter()
-        .map(|m| m["epoch"].as_u64().unwrap())
-        .collect();
-    assert_eq!(numbers, [1, 2]);
 }
 
 #[cfg(unix)]
@@ -263,15 +252,7 @@ fn a_run_killed_before_its_first_checkpoint_resumes_from_epoch_one() {
 fn ctrl_c_stops_with_a_checkpoint_and_resume_finishes() {
     let home = tempfile::tempdir().unwrap();
     let run_dir = home.path().join("run");
-    let mut child = botui(home.path())
-        .arg("train")
-        .args(TINY)
-        .args(["--epochs", "3", "--out"])
-        .arg(&run_dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_tiny_run(home.path(), &run_dir, 3, Stdio::piped());
     wait_for_file(
         &mut child,
         &run_dir.join("classes.json"),
