@@ -346,8 +346,8 @@ pub fn batch_norm<const D: usize>(bn: &BatchNorm, x: Tensor<D>) -> Tensor<D> {
         bn.epsilon,
     );
     let mean = Tensor::<1>::from_dispatch(mean).detach();
-    let invstd = Tensor::<1>::from_dispatch(invstd).detach();
-    let variance = (invstd.clone() * invstd).recip().sub_scalar(bn.epsilon);
+    let variance =
+        Tensor::<1>::from_dispatch(variance_from_invstd::<Dispatch>(invstd, bn.epsilon)).detach();
 
     let momentum = bn.momentum;
     let running_mean = bn.running_mean.value_sync().to_device(&device);
