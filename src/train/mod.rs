@@ -1,6 +1,10 @@
 //! Training: the learning-rate schedule, losses, optimizer, metrics, and the trainer thread
 //! that runs one configuration and reports through [`events`].
 
+mod announce;
+mod checkpoints;
+mod epoch;
+mod error;
 pub mod events;
 pub mod loss;
 pub mod metrics;
@@ -8,14 +12,19 @@ pub mod mixup;
 pub mod optim;
 pub mod persist;
 pub mod precision;
+mod request;
+mod resume;
 pub mod run_dir;
 pub mod run_names;
 pub mod schedule;
 mod session;
 pub mod source;
+mod step;
 pub mod teacher;
 pub mod trainer;
+mod validate;
 
+pub use error::TrainError;
 pub use events::{EpochMetrics, IterationStats, LogLevel, RunStart, TrainCommand, TrainEvent};
-pub use session::TrainError;
-pub use trainer::{RunRequest, SourceFactory, TrainerHandle, spawn};
+pub use request::{RunRequest, SourceFactory};
+pub use trainer::{TrainerHandle, spawn};

@@ -2,30 +2,13 @@
 //! out and commands in; sending an event never blocks (a slow or gone receiver cannot stall
 //! training), and a closed command channel stops the run cleanly.
 
-use std::path::PathBuf;
 use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender, unbounded};
 
-use crate::config::RunConfig;
-
 use super::events::{LogLevel, TrainCommand, TrainEvent};
+pub use super::request::{RunRequest, SourceFactory};
 use super::session::Session;
-use super::source::BatchSource;
-
-/// What to run and where.
-#[derive(Debug, Clone)]
-pub struct RunRequest {
-    pub config: RunConfig,
-    /// The run folder: created for a new run, read for a resumed one.
-    pub run_dir: PathBuf,
-    /// Continue the run in `run_dir` from its last checkpoint.
-    pub resume: bool,
-}
-
-/// Opens the dataset inside the trainer thread (scanning a large folder takes a while).
-pub type SourceFactory =
-    Box<dyn FnOnce(&RunConfig) -> Result<Box<dyn BatchSource>, String> + Send + 'static>;
 
 /// The front end's side of a running trainer.
 pub struct TrainerHandle {

@@ -1,0 +1,154 @@
+//! One training epoch: batches from the source, one step each, iteration events at most every
+//! [`EVENT_INTERVAL`], and the epoch's running totals.
+
+use std::time::{Duration, Instant};
+
+use super::error::TrainError;
+use super::events::{IterationStats, LogLevel, TrainEvent};
+use super::loss::MixPlan;
+use super::metrics::{Running, correct_top_k};
+use super::session::{Control, Session};
+use super::source::{BatchSource, HostBatch};
+use super::step::Update;
+
+/// Iteration events go out at most this often.
+const EVENT_INTERVAL: Duration = Duration::from_millis(50);
+
+/// What an epoch's batches added up to.
+#[derive(Default)]
+pub(super) struct EpochTotals {
+    pub loss: Running,
+    /// Top-1 on un-mixed batches (a fraction per batch, weighted by its size).
+    pub top1: Running,
+    /// Seconds spent waiting for batches.
+    pub data_wait: f64,
+    pub images: usize,
+}
+
+/// Throughput since the last iteration event.
+struct Window {
+    started: Instant,
+    images: usize,
+    data_wait: f64,
+}
+
+impl Window {
+    fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            images: 0,
+            data_wait: 0.0,
+        }
+    }
+}
+
+/// What one iteration measured.
+struct StepOutput {
+    loss: f64,
+    /// Correct top-1 predictions; `None` on a mixed batch.
+    correct: Option<usize>,
+}
+
+impl Session {
+    /// Trains `epoch` from where the run is (a resumed run skips the batches it has done);
+    /// stops early when told to.
+    pub(super) fn train_epoch(
+        &mut self,
+        source: &mut dyn BatchSource,
+        epoch: usize,
+    ) -> Result<(EpochTotals, Control), TrainError> {
+        let per_epoch = self.schedule.iters_per_epoch;
+        let skip = self.iteration.saturating_sub(epoch * per_epoch);
+        let mut totals = EpochTotals::default();
+        let mut window = Window::new();
+        let mut last_event = Instant::now() - EVENT_INTERVAL;
+        let mut batches = source.train_epoch(epoch, self.config.batch_size, skip);
+        loop {
+            if let Control::Stop = self.poll_commands()? {
+                return Ok((totals, Control::Stop));
+            }
+            let waited = Instant::now();
+            let Some(batch) = batches.next() else { break };
+            let batch = batch.map_err(TrainError::Data)?;
+            let wait = waited.elapsed().as_secs_f64();
+            totals.data_wait += wait;
+            window.data_wait += wait;
+            let plan = self.step.mix_plan(epoch, self.iteration, batch.len());
+            let lr = self.schedule.lr(self.iteration);
+            let out = self.iterate(&batch, plan.as_ref(), lr, epoch)?;
+            totals.loss.add(out.loss, batch.len());
+            if let Some(correct) = out.correct {
+                totals
+                    .top1
+                    .add(correct as f64 / batch.len() as f64, batch.len());
+            }
+            totals.images += batch.len();
+            window.images += batch.len();
+            self.iteration += 1;
+            let end_of_epoch = self.iteration == (epoch + 1) * per_epoch;
+            if last_event.elapsed() >= EVENT_INTERVAL || end_of_epoch {
+                let secs = window.started.elapsed().as_secs_f64().max(1e-9);
+                self.send(TrainEvent::Iteration(IterationStats {
+                    epoch,
+                    iteration: self.iteration - 1,
+                    lr,
+                    loss: out.loss,
+                    top1: out.correct.map(|c| 100.0 * c as f64 / batch.len() as f64),
+                    images_per_sec: window.images as f64 / secs,
+                    data_wait: (window.data_wait / secs).min(1.0),
+                }));
+                last_event = Instant::now();
+                window = Window::new();
+            }
+        }
+        Ok((totals, Control::Continue))
+    }
+
+    /// One iteration: forward, loss, backward, optimizer step.
+    fn iterate(
+        &mut self,
+        batch: &HostBatch,
+        plan: Option<&MixPlan>,
+        lr: f64,
+        epoch: usize,
+    ) -> Result<StepOutput, TrainError> {
+        let x = self.step.inputs(batch, plan, &self.autodiff);
+        let targets = self.step.targets(&batch.labels, plan, &self.autodiff);
+        let model = self.model.take().expect("model present between steps");
+        let logits = self.step.forward(&model, x.clone());
+        let loss = self.step.loss(logits.clone(), x, targets);
+        let value = loss.clone().inner().into_scalar::<f32>() as f64;
+        if !value.is_finite() {
+            self.model = Some(model);
+            return Err(TrainError::NonFinite {
+                value,
+                iteration: self.iteration,
+                epoch: epoch + 1,
+            });
+        }
+        let correct = plan.is_none().then(|| {
+            let host = logits.inner().into_data().convert::<f32>();
+            let host = host.as_slice::<f32>().expect("f32 logits");
+            correct_top_k(host, self.classes, &batch.labels, 1)
+        });
+        match self.step.gradients(loss, &model) {
+            Update::Apply(grads) => self.model = Some(self.optim.step(lr, model, grads)),
+            Update::Skip { scale, skipped } => {
+                if skipped.is_power_of_two() {
+                    self.log(
+                        LogLevel::Warning,
+                        format!(
+                            "FP16 gradient overflow at iteration {}: step skipped, loss scale now {scale} ({skipped} skipped so far)",
+                            self.iteration
+                        ),
+                    );
+                }
+                self.model = Some(model);
+            }
+        }
+        Ok(StepOutput {
+            loss: value,
+            correct,
+        })
+    }
+}

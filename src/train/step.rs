@@ -1,0 +1,190 @@
+//! One training iteration as named parts: the mix plan, the targets, the forward pass in the
+//! run's precision, the loss (with or without a teacher) and the gradients (with loss
+//! scaling). One function per trick's effect on the step; the session strings them together
+//! and applies the optimizer.
+
+use burn::optim::GradientsParams;
+use burn::tensor::{Device, FloatDType, Tensor};
+
+use crate::config::RunConfig;
+use crate::model::Model;
+
+use super::error::TrainError;
+use super::loss::{
+    MixPlan, TargetSmoothing, distillation_loss, soft_cross_entropy, soft_targets, targets_tensor,
+};
+use super::mixup::{Mixer, mix_images};
+use super::precision::{LossScaler, shadow};
+use super::source::HostBatch;
+use super::teacher::load_teacher;
+
+/// Knowledge distillation (Sec. 5.3): the teacher in eval mode and the loss's weights.
+struct Teacher {
+    model: Model,
+    temperature: f64,
+    hard_weight: f64,
+}
+
+/// Mixup (Sec. 5.4): which epochs mix, and lambda's Beta(alpha, alpha).
+struct Mixup {
+    alpha: f64,
+    seed: u64,
+    /// Epochs from here on train unmixed (the last `off_epochs`).
+    until_epoch: usize,
+}
+
+/// What the update does with a step's gradients.
+pub(super) enum Update {
+    Apply(GradientsParams),
+    /// An FP16 gradient overflowed: no update; the loss scale has been halved.
+    Skip {
+        scale: f64,
+        skipped: usize,
+    },
+}
+
+/// How this run turns a batch into gradients: precision, loss scaling, teacher, mix plan.
+pub(super) struct Step {
+    classes: usize,
+    smoothing: TargetSmoothing,
+    /// Low precision (Sec. 3.2): the compute dtype; `None` trains in FP32.
+    precision: Option<FloatDType>,
+    /// FP16's dynamic loss scale.
+    scaler: Option<LossScaler>,
+    skipped: usize,
+    teacher: Option<Teacher>,
+    mixup: Option<Mixup>,
+}
+
+impl Step {
+    /// The step `config` asks for, in `precision` (what the device supports), with its
+    /// teacher loaded on `device`.
+    pub(super) fn new(
+        config: &RunConfig,
+        classes: usize,
+        precision: Option<FloatDType>,
+        device: &Device,
+    ) -> Result<Self, TrainError> {
+        let teacher = if config.distillation.enabled {
+            let d = &config.distillation;
+            let model = load_teacher(d, classes, config.model.input, device)
+                .map_err(TrainError::Teacher)?;
+            Some(Teacher {
+                model,
+                temperature: d.temperature,
+                hard_weight: d.hard_weight,
+            })
+        } else {
+            None
+        };
+        let m = &config.mixup;
+        Ok(Self {
+            classes,
+            smoothing: TargetSmoothing::from_config(&config.label_smoothing),
+            precision,
+            scaler: (precision == Some(FloatDType::F16))
+                .then(|| LossScaler::new(&config.low_precision)),
+            skipped: 0,
+            teacher,
+            mixup: m.enabled.then(|| Mixup {
+                alpha: m.alpha,
+                seed: config.seed,
+                until_epoch: config.epochs.saturating_sub(m.off_epochs),
+            }),
+        })
+    }
+
+    pub(super) fn precision(&self) -> Option<FloatDType> {
+        self.precision
+    }
+
+    pub(super) fn loss_scaling(&self) -> bool {
+        self.scaler.is_some()
+    }
+
+    pub(super) fn smoothing(&self) -> TargetSmoothing {
+        self.smoothing
+    }
+
+    /// Mixup: the plan of a batch of `n` at `iteration` of `epoch`, drawn from a seed of its
+    /// own so that a resumed run mixes as the uninterrupted one; `None` while not mixing.
+    pub(super) fn mix_plan(&self, epoch: usize, iteration: usize, n: usize) -> Option<MixPlan> {
+        let m = self.mixup.as_ref().filter(|m| epoch < m.until_epoch)?;
+        Some(Mixer::new(m.alpha, m.seed ^ iteration as u64).plan(n))
+    }
+
+    /// The batch's images on `device`, mixed by the plan.
+    pub(super) fn inputs(
+        &self,
+        batch: &HostBatch,
+        plan: Option<&MixPlan>,
+        device: &Device,
+    ) -> Tensor<4> {
+        let x = batch.images_tensor(device);
+        match plan {
+            Some(plan) => mix_images(x, plan),
+            None => x,
+        }
+    }
+
+    /// Label smoothing and mixup: the soft targets `[n, classes]`.
+    pub(super) fn targets(
+        &self,
+        labels: &[usize],
+        plan: Option<&MixPlan>,
+        device: &Device,
+    ) -> Tensor<2> {
+        let targets = soft_targets(labels, self.classes, self.smoothing, plan);
+        targets_tensor(targets, self.classes, device)
+    }
+
+    /// Low precision: the forward pass on a copy of the weights in the compute dtype, logits
+    /// back in FP32 (the master weights stay FP32).
+    pub(super) fn forward(&self, model: &Model, x: Tensor<4>) -> Tensor<2> {
+        match self.precision {
+            Some(dtype) => shadow(model, dtype)
+                .forward(x.cast(dtype))
+                .cast(FloatDType::F32),
+            None => model.forward(x),
+        }
+    }
+
+    /// The loss of the logits against the targets: cross entropy, or with a teacher the
+    /// distillation loss (the teacher sees the same, possibly mixed, images `x`).
+    pub(super) fn loss(&self, logits: Tensor<2>, x: Tensor<4>, targets: Tensor<2>) -> Tensor<1> {
+        match &self.teacher {
+            Some(t) => {
+                let teacher_logits = t.model.forward(x.inner());
+                distillation_loss(
+                    logits,
+                    teacher_logits,
+                    targets,
+                    t.temperature,
+                    t.hard_weight,
+                )
+            }
+            None => soft_cross_entropy(logits, targets),
+        }
+    }
+
+    /// Loss scaling: the gradients of the scaled loss, unscaled; a skip where FP16 overflowed.
+    pub(super) fn gradients(&mut self, loss: Tensor<1>, model: &Model) -> Update {
+        let scale = self.scaler.as_ref().map_or(1.0, |s| s.scale);
+        let loss = if scale != 1.0 {
+            loss.mul_scalar(scale)
+        } else {
+            loss
+        };
+        let mut grads = GradientsParams::from_grads(loss.backward(), model);
+        if let Some(scaler) = self.scaler.as_mut()
+            && !scaler.unscale(model, &mut grads)
+        {
+            self.skipped += 1;
+            return Update::Skip {
+                scale: scaler.scale,
+                skipped: self.skipped,
+            };
+        }
+        Update::Apply(grads)
+    }
+}
