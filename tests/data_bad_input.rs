@@ -19,7 +19,7 @@ fn save(path: &Path, rgb: [u8; 3]) {
 
 fn config(source: String) -> RunConfig {
     let mut c = RunConfig::default();
-    c.data.source = source;
+    c.data.source = source.into();
     c
 }
 

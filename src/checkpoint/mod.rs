@@ -7,10 +7,11 @@
 //! previous checkpoint as it was. Parameter ids are saved with the weights, so an optimizer
 //! state saved with a model finds its parameters again after both are loaded.
 
+mod error;
 mod optimizer;
 
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 
 use burn::module::Module;
 use burn::store::ModuleSnapshot;
@@ -18,11 +19,12 @@ use burn::store::burn_pack::{Reader, Writer};
 use burn::tensor::Device;
 
 pub use crate::fsutil::write_atomic_with as write_atomically;
-use crate::model::{Model, ModelConfig, ModelError};
+use crate::model::{Model, ModelConfig};
+pub use error::CheckpointError;
+use error::{FORMAT_KEY, check_exists};
 pub use optimizer::{load_optimizer_state, save_optimizer_state};
 
-/// The metadata key that marks a botui checkpoint, and its value for this layout.
-pub(crate) const FORMAT_KEY: &str = "botui.format";
+/// The value of [`FORMAT_KEY`] for this layout.
 pub const FORMAT: &str = "botui-checkpoint/1";
 const CONFIG_KEY: &str = "botui.model_config";
 const EXTRA_KEY: &str = "botui.extra";
@@ -34,46 +36,6 @@ pub struct Checkpoint {
     pub model: Model,
     pub config: ModelConfig,
     pub extra: serde_json::Value,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum CheckpointError {
-    #[error("{} does not exist", .path.display())]
-    NotFound { path: PathBuf },
-    #[error("cannot write {}: {source}", .path.display())]
-    Write { path: PathBuf, source: io::Error },
-    #[error("cannot read {}: {source}", .path.display())]
-    Read { path: PathBuf, source: io::Error },
-    #[error("cannot encode {}: {why}", .path.display())]
-    Encode { path: PathBuf, why: String },
-    #[error("{} is not a botui checkpoint: {why}", .path.display())]
-    NotACheckpoint { path: PathBuf, why: String },
-    #[error("{} is not an optimizer state saved by botui: {why}", .path.display())]
-    NotOptimizerState { path: PathBuf, why: String },
-    #[error("{}: its model config is invalid: {source}", .path.display())]
-    Config { path: PathBuf, source: ModelError },
-    #[error("{} holds {found}, but {wanted} was asked for", .path.display())]
-    OtherArchitecture {
-        path: PathBuf,
-        found: String,
-        wanted: String,
-    },
-    #[error("{}: its weights do not fit the {model} its config describes:{details}", .path.display())]
-    WeightsMismatch {
-        path: PathBuf,
-        model: String,
-        details: String,
-    },
-    #[error(
-        "{}: the optimizer state belongs to another model ({unknown} of its {total} parameters \
-         are not in this one)",
-        .path.display()
-    )]
-    OptimizerMismatch {
-        path: PathBuf,
-        unknown: usize,
-        total: usize,
-    },
 }
 
 /// Saves `model` and the `config` that builds it, with `extra` alongside, to `path`.
@@ -223,14 +185,4 @@ fn build(
         config,
         extra,
     })
-}
-
-pub(crate) fn check_exists(path: &Path) -> Result<(), CheckpointError> {
-    if path.exists() {
-        Ok(())
-    } else {
-        Err(CheckpointError::NotFound {
-            path: path.to_path_buf(),
-        })
-    }
 }

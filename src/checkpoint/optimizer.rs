@@ -10,7 +10,8 @@ use burn::optim::ModuleOptimizer;
 use burn::store::burn_pack::Reader;
 use burn::tensor::{Bytes, Tensor};
 
-use super::{CheckpointError, FORMAT_KEY, check_exists, write_atomically};
+use super::error::{CheckpointError, FORMAT_KEY, check_exists};
+use crate::fsutil::write_atomic_with as write_atomically;
 
 /// Saves an optimizer's state (momentum buffers...) to `path`, atomically.
 pub fn save_optimizer_state(path: &Path, optim: &ModuleOptimizer) -> Result<(), CheckpointError> {

@@ -75,7 +75,7 @@ impl RunFlags {
             }
         }
         if let Some(data) = &self.data {
-            config.data.source = data.clone();
+            config.data.source = data.as_str().into();
         }
         if let Some(device) = self.device {
             config.device = device;

@@ -75,6 +75,9 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// A checked value, or every problem found on the way.
+pub(crate) type Found<T> = Result<T, Vec<Diagnostic>>;
+
 /// Everything wrong with a config, preset or theme: one or more [`Diagnostic`]s, one per line
 /// when displayed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -17,6 +17,7 @@
 mod builtin;
 mod chord;
 pub mod color;
+mod data_source;
 pub mod diag;
 mod edit;
 pub mod file;
@@ -37,6 +38,7 @@ pub mod validate;
 pub mod watch;
 
 pub use color::{Color, Role};
+pub use data_source::{BUILTIN_MAX_CLASSES, DataSource, SourceSpec};
 pub use diag::{ConfigError, Diagnostic, Problem};
 pub use edit::ConfigEdit;
 pub use file::{ConfigStore, default_config_text};
@@ -44,7 +46,8 @@ pub use keys::{Action, KeyChord, KeyCode, KeyMap, Modifiers};
 pub use paths::ConfigPaths;
 pub use presets::{Preset, PresetLibrary};
 pub use run::*;
-pub use settings::{RunChoice, Settings, UiSettings};
+pub use sections::UiSettings;
+pub use settings::{RunChoice, Settings};
 pub use sources::{NamedFile, Origin};
 pub use theme::{Theme, ThemeLibrary};
 pub use tricks::Trick;

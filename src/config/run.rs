@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::data_source::SourceSpec;
 use crate::device::DeviceName;
 use crate::model::{InitScheme, ModelConfig, ModelName, ResNetVariant, StemKind};
 
@@ -104,7 +105,7 @@ impl Default for ModelSection {
 #[serde(default, deny_unknown_fields)]
 pub struct DataSection {
     /// `builtin`, `imagefolder:PATH`, `cifar10:PATH`, `cifar100:PATH` or `mnist:PATH`.
-    pub source: String,
+    pub source: SourceSpec,
     /// Fraction of a single-folder ImageFolder held out for validation.
     pub val_fraction: f64,
     /// Built-in dataset: number of classes, images per class, side of the generated images.
@@ -121,7 +122,7 @@ pub struct DataSection {
 impl Default for DataSection {
     fn default() -> Self {
         Self {
-            source: "builtin".into(),
+            source: SourceSpec::default(),
             val_fraction: 0.1,
             builtin_classes: 20,
             builtin_train_per_class: 250,
@@ -422,55 +423,6 @@ impl RunConfig {
             width: self.model.width,
             init: self.model.init,
             zero_gamma: self.zero_gamma.enabled,
-        }
-    }
-}
-
-/// Where the images come from (`data.source`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DataSource {
-    /// Procedurally generated, no files (the default).
-    Builtin,
-    /// `train/<class>/*.jpg` and `val/<class>/...`, or one folder of class folders.
-    ImageFolder(std::path::PathBuf),
-    Cifar10(std::path::PathBuf),
-    Cifar100(std::path::PathBuf),
-    Mnist(std::path::PathBuf),
-}
-
-impl DataSource {
-    /// Parses `builtin`, `imagefolder:PATH`, `cifar10:PATH`, `cifar100:PATH`, `mnist:PATH`.
-    pub fn parse(spec: &str) -> Result<Self, String> {
-        let expected = "builtin, imagefolder:PATH, cifar10:PATH, cifar100:PATH or mnist:PATH";
-        let spec = spec.trim();
-        if spec.eq_ignore_ascii_case("builtin") {
-            return Ok(DataSource::Builtin);
-        }
-        let Some((kind, path)) = spec.split_once(':') else {
-            return Err(expected.to_string());
-        };
-        if path.trim().is_empty() {
-            return Err(format!("a path after '{kind}:' ({expected})"));
-        }
-        let path = std::path::PathBuf::from(path.trim());
-        match kind.to_ascii_lowercase().as_str() {
-            "imagefolder" => Ok(DataSource::ImageFolder(path)),
-            "cifar10" => Ok(DataSource::Cifar10(path)),
-            "cifar100" => Ok(DataSource::Cifar100(path)),
-            "mnist" => Ok(DataSource::Mnist(path)),
-            _ => Err(expected.to_string()),
-        }
-    }
-}
-
-impl std::fmt::Display for DataSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DataSource::Builtin => write!(f, "builtin"),
-            DataSource::ImageFolder(p) => write!(f, "imagefolder:{}", p.display()),
-            DataSource::Cifar10(p) => write!(f, "cifar10:{}", p.display()),
-            DataSource::Cifar100(p) => write!(f, "cifar100:{}", p.display()),
-            DataSource::Mnist(p) => write!(f, "mnist:{}", p.display()),
         }
     }
 }

@@ -3,12 +3,35 @@
 
 use toml::de::{DeTable, DeValue};
 
+use super::diag::Found;
 use super::diag::{Problem, Source, nearest};
 use super::keys::{Action, KeyMap};
 use super::schema::unknown_key_message;
-use super::settings::{FPS_RANGE, Found, UiSettings};
-use super::theme::{Theme, ThemeLibrary};
+use super::theme::{DEFAULT_THEME, Theme, ThemeLibrary};
 use super::tree;
+
+/// Frames per second the workbench redraws at most.
+pub const FPS_RANGE: std::ops::RangeInclusive<u32> = 1..=60;
+
+/// The `[ui]` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UiSettings {
+    pub theme: String,
+    /// Redraws per second (default 10).
+    pub fps: u32,
+    /// Mouse clicks and scrolling in the workbench.
+    pub mouse: bool,
+}
+
+impl Default for UiSettings {
+    fn default() -> Self {
+        UiSettings {
+            theme: DEFAULT_THEME.into(),
+            fps: 10,
+            mouse: true,
+        }
+    }
+}
 
 const UI: [&str; 3] = ["fps", "mouse", "theme"];
 

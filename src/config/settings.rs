@@ -20,39 +20,16 @@
 use toml::de::{DeTable, DeValue};
 
 use super::color::Role;
-use super::diag::{ConfigError, Diagnostic, Problem, Source};
+use super::diag::{ConfigError, Found, Problem, Source};
 use super::keys::KeyMap;
 use super::layers::{self, Layer};
 use super::presets::PresetLibrary;
 use super::run::RunConfig;
 use super::schema::unknown_key_message;
-use super::sections::{key_map, ui_settings};
-use super::theme::{DEFAULT_THEME, Theme, ThemeLibrary};
+use super::sections::{UiSettings, key_map, ui_settings};
+use super::theme::{Theme, ThemeLibrary};
 use super::tree;
 use super::validate::MissingInput;
-
-/// Frames per second the workbench redraws at most.
-pub const FPS_RANGE: std::ops::RangeInclusive<u32> = 1..=60;
-
-/// The `[ui]` section.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UiSettings {
-    pub theme: String,
-    /// Redraws per second (default 10).
-    pub fps: u32,
-    /// Mouse clicks and scrolling in the workbench.
-    pub mouse: bool,
-}
-
-impl Default for UiSettings {
-    fn default() -> Self {
-        UiSettings {
-            theme: DEFAULT_THEME.into(),
-            fps: 10,
-            mouse: true,
-        }
-    }
-}
 
 /// The `[run]` section: the config the next run gets.
 #[derive(Debug, Clone)]
@@ -175,8 +152,6 @@ impl Settings {
         self.theme.color(role)
     }
 }
-
-pub(crate) type Found<T> = Result<T, Vec<Diagnostic>>;
 
 /// The table `name` of the root; a missing section is an empty table.
 fn section<'a, 't>(

@@ -1,6 +1,7 @@
 //! Range checks for the run config: each error names the key, the value and what is allowed.
 
-use super::run::{DataSource, RunConfig};
+use super::data_source::BUILTIN_MAX_CLASSES;
+use super::run::RunConfig;
 
 /// One invalid value.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -149,8 +150,8 @@ impl RunConfig {
             c.check(false, &format!("model.{key}"), value, &expected);
         }
 
-        if let Err(e) = DataSource::parse(&self.data.source) {
-            c.check(false, "data.source", format!("{:?}", self.data.source), &e);
+        if let Err(e) = self.data.source.parsed() {
+            c.check(false, "data.source", format!("{:?}", self.data.source), e);
         }
         c.check(
             self.data.val_fraction > 0.0 && self.data.val_fraction < 1.0,
@@ -158,8 +159,7 @@ impl RunConfig {
             self.data.val_fraction,
             "a fraction in (0, 1)",
         );
-        // 8 shapes x 4 textures x 4 color schemes.
-        let most = crate::data::builtin::MAX_CLASSES;
+        let most = BUILTIN_MAX_CLASSES;
         c.check(
             (2..=most).contains(&self.data.builtin_classes),
             "data.builtin_classes",

@@ -50,6 +50,8 @@ const SCHEMES: [&str; 4] = ["gray", "mono", "complementary", "quarter"];
 
 /// The number of distinct classes the attributes make.
 pub const MAX_CLASSES: usize = SHAPES.len() * TEXTURES.len() * SCHEMES.len();
+// The config checks `data.builtin_classes` against its own copy of the count.
+const _: () = assert!(MAX_CLASSES == crate::config::BUILTIN_MAX_CLASSES);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Split {

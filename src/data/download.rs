@@ -9,7 +9,61 @@ use std::time::Duration;
 use md5::{Digest, Md5};
 
 use super::DataError;
-use super::fetch::{Checksum, Event};
+
+/// Where a checksum comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checksum {
+    /// Published by whoever publishes the file.
+    Publisher(&'static str),
+    /// Not published by the publisher; pinned by a third party, named here.
+    ThirdParty { md5: &'static str, by: &'static str },
+    /// Nothing to check against.
+    None,
+}
+
+impl Checksum {
+    pub fn md5(&self) -> Option<&'static str> {
+        match self {
+            Checksum::Publisher(m) | Checksum::ThirdParty { md5: m, .. } => Some(m),
+            Checksum::None => None,
+        }
+    }
+}
+
+/// What a fetch is doing, for a progress display.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Start {
+        file: String,
+        url: String,
+        resume_from: u64,
+    },
+    Progress {
+        file: String,
+        done: u64,
+        total: Option<u64>,
+    },
+    Retry {
+        file: String,
+        attempt: usize,
+        attempts: usize,
+        reason: String,
+    },
+    AlreadyThere {
+        file: String,
+    },
+    Verified {
+        file: String,
+        md5: String,
+        source: String,
+    },
+    NotVerified {
+        file: String,
+    },
+    Unpacking {
+        file: String,
+    },
+}
 
 /// Downloads `url` to `dest` (through `dest.part`, resuming it), checks `checksum`.
 pub fn download(

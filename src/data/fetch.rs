@@ -17,30 +17,10 @@
 use std::path::{Path, PathBuf};
 
 use super::DataError;
-pub use super::download::{download, md5_file};
+pub use super::download::{Checksum, Event, download, md5_file};
 
 /// Environment variable that replaces every dataset's base address.
 pub const MIRROR_ENV: &str = "BOTUI_DATA_MIRROR";
-
-/// Where a checksum comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Checksum {
-    /// Published by whoever publishes the file.
-    Publisher(&'static str),
-    /// Not published by the publisher; pinned by a third party, named here.
-    ThirdParty { md5: &'static str, by: &'static str },
-    /// Nothing to check against.
-    None,
-}
-
-impl Checksum {
-    pub fn md5(&self) -> Option<&'static str> {
-        match self {
-            Checksum::Publisher(m) | Checksum::ThirdParty { md5: m, .. } => Some(m),
-            Checksum::None => None,
-        }
-    }
-}
 
 /// One file of a dataset.
 #[derive(Debug, Clone, Copy)]
@@ -155,41 +135,6 @@ pub fn dataset(name: &str) -> Result<&'static DatasetInfo, DataError> {
 /// `<user data dir>/datasets` (e.g. `~/.local/share/botui/datasets`).
 pub fn default_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "botui").map(|p| p.data_dir().join("datasets"))
-}
-
-/// What a fetch is doing, for a progress display.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Event {
-    Start {
-        file: String,
-        url: String,
-        resume_from: u64,
-    },
-    Progress {
-        file: String,
-        done: u64,
-        total: Option<u64>,
-    },
-    Retry {
-        file: String,
-        attempt: usize,
-        attempts: usize,
-        reason: String,
-    },
-    AlreadyThere {
-        file: String,
-    },
-    Verified {
-        file: String,
-        md5: String,
-        source: String,
-    },
-    NotVerified {
-        file: String,
-    },
-    Unpacking {
-        file: String,
-    },
 }
 
 #[derive(Debug, Clone)]

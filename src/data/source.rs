@@ -7,7 +7,11 @@ use crate::config::RunConfig;
 use crate::train::SourceFactory;
 use crate::train::source::{BatchIter, BatchSource, HostBatch};
 
-use super::{Batch, DataError, Epoch, Loader, SKIPPED_EXAMPLES_PER_RUN};
+use super::splits::open;
+use super::{Batch, DataError, Epoch, Loader};
+
+/// Unreadable images named in a run's log (the count covers them all).
+pub const SKIPPED_EXAMPLES_PER_RUN: usize = 20;
 
 /// Train and validation loaders of one run's dataset.
 pub struct LoaderSource {
@@ -22,7 +26,7 @@ pub struct LoaderSource {
 impl LoaderSource {
     /// Opens `config.data.source` (a large folder is scanned here).
     pub fn open(config: &RunConfig) -> Result<Self, DataError> {
-        let splits = super::open(config)?;
+        let splits = open(config)?;
         Ok(LoaderSource {
             classes: splits.classes.names().to_vec(),
             train: Loader::train(splits.train, config),

@@ -158,37 +158,3 @@ impl ConvBnRelu {
         out
     }
 }
-
-/// Output side of a convolution or pooling window along one axis (PyTorch's formula).
-pub fn out_size(input: usize, kernel: usize, stride: usize, padding: usize, ceil: bool) -> usize {
-    let span = input + 2 * padding;
-    if span < kernel {
-        return 0;
-    }
-    let steps = span - kernel;
-    let mut out = if ceil {
-        steps.div_ceil(stride) + 1
-    } else {
-        steps / stride + 1
-    };
-    // PyTorch: in ceil mode the last window must start inside the input or its left padding.
-    if ceil && (out - 1) * stride >= input + padding {
-        out -= 1;
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn out_size_matches_pytorch() {
-        assert_eq!(out_size(224, 7, 2, 3, false), 112);
-        assert_eq!(out_size(112, 3, 2, 1, false), 56);
-        // avg pool 2x2/2 in ceil mode on an odd side keeps the partial window.
-        assert_eq!(out_size(7, 2, 2, 0, true), 4);
-        assert_eq!(out_size(7, 2, 2, 0, false), 3);
-        assert_eq!(out_size(299, 3, 2, 0, false), 149);
-    }
-}

@@ -2,7 +2,7 @@
 //! data, device, batch, epochs, lr, input), and the learning-rate preview drawn before a run
 //! starts.
 
-use botui::config::{DataSource, RunConfig};
+use botui::config::{DataSource, RunConfig, SourceSpec};
 use botui::model::ModelName;
 use botui::train::schedule::LrSchedule;
 use botui::train::source::batches_per_epoch;
@@ -22,7 +22,7 @@ pub struct LrPreview {
 /// ImageNet-1k training set) for an image folder.
 pub fn train_images(config: &RunConfig) -> (usize, bool) {
     let d = &config.data;
-    match DataSource::parse(&d.source) {
+    match d.source.parsed() {
         Ok(DataSource::Builtin) => (d.builtin_classes * d.builtin_train_per_class, true),
         Ok(DataSource::Cifar10(_) | DataSource::Cifar100(_)) => (50_000, true),
         Ok(DataSource::Mnist(_)) => (60_000, true),
@@ -98,7 +98,7 @@ impl SetupRow {
         match self {
             SetupRow::Preset => String::new(),
             SetupRow::Model => c.model_config(2).display_name(),
-            SetupRow::Data => c.data.source.clone(),
+            SetupRow::Data => c.data.source.to_string(),
             SetupRow::Device => c.device.to_string(),
             SetupRow::Batch => c.batch_size.to_string(),
             SetupRow::Epochs => c.epochs.to_string(),
@@ -174,8 +174,11 @@ impl SetupRow {
                 }
             }
             SetupRow::Data => {
-                DataSource::parse(t).map_err(|e| format!("`{t}`: expected {e}"))?;
-                c.data.source = t.to_string();
+                let source = SourceSpec::from(t);
+                source
+                    .parsed()
+                    .map_err(|e| format!("`{t}`: expected {e}"))?;
+                c.data.source = source;
             }
             SetupRow::Device => c.device = t.parse().map_err(|e| format!("{e}"))?,
             SetupRow::Batch => c.batch_size = whole()?,

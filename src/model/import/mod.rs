@@ -8,11 +8,12 @@
 //! reports what matched. A missing tensor or a shape mismatch is an error naming each tensor;
 //! unexpected tensors are reported and left alone.
 
+mod error;
 pub mod names;
 mod read;
 pub mod report;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use burn::store::burn_pack::Tensor as PackTensor;
 use burn::store::{ModuleSnapshot, bridge};
@@ -20,6 +21,7 @@ use burn::tensor::{DType, Device, TensorData};
 
 use super::resnet::stage_layout;
 use super::{Model, ModelConfig, ModelError, ModelName, for_each_tensor};
+pub use error::ImportError;
 pub use names::SourceLayout;
 use read::{WeightsFile, read_weights};
 pub use report::{ImportReport, ShapeMismatch, WeightsFormat};
@@ -29,52 +31,6 @@ pub use report::{ImportReport, ShapeMismatch, WeightsFormat};
 pub struct ImportOptions {
     /// Leave the classifier (`fc`) as initialized: fine-tuning with another class count.
     pub skip_classifier: bool,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    #[error("weights file {} does not exist", .path.display())]
-    NotFound { path: PathBuf },
-    #[error(
-        "weights file {}: unknown format, expected a .pth/.pt (PyTorch) or .safetensors file",
-        .path.display()
-    )]
-    UnknownFormat { path: PathBuf },
-    #[error("cannot read {} as a {format} weights file: {message}", .path.display())]
-    Read {
-        path: PathBuf,
-        format: WeightsFormat,
-        message: String,
-    },
-    #[error("{model} cannot import weights: only ResNets can")]
-    NotAResNet { model: String },
-    #[error(
-        "{} is not a ResNet state dict in torchvision's or timm's layout (expected keys such as \
-         conv1.weight or conv1.0.weight, layer1.0.conv1.weight, fc.weight); its {count} \
-         tensors include {sample}",
-        .path.display()
-    )]
-    UnknownLayout {
-        path: PathBuf,
-        count: usize,
-        sample: String,
-    },
-    #[error("{} holds {found}, but the model is {model}: {hint}", .path.display())]
-    WrongArchitecture {
-        path: PathBuf,
-        found: String,
-        model: String,
-        hint: String,
-    },
-    #[error(transparent)]
-    Model(#[from] ModelError),
-    #[error("weights do not fit {model}: {report}")]
-    Incompatible {
-        model: String,
-        report: Box<ImportReport>,
-    },
-    #[error("{}: burn could not load the weights: {message}", .path.display())]
-    Apply { path: PathBuf, message: String },
 }
 
 /// Builds the model `config` describes on `device` and loads the weights in `path` into it.

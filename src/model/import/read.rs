@@ -8,7 +8,8 @@ use burn::store::burn_pack::Tensor as PackTensor;
 use burn::store::pytorch_reader::PytorchReader;
 use burn::store::{ModuleStore, SafetensorsStore, bridge};
 
-use super::{ImportError, WeightsFormat};
+use super::error::ImportError;
+use super::report::WeightsFormat;
 
 /// A state dict read from disk, keys relative to `prefix`.
 pub(super) struct WeightsFile {

@@ -23,7 +23,7 @@ impl SetupPane<'_> {
         match row {
             SetupRow::Data => {
                 let p = &self.app.preview;
-                if c.data.source.trim().eq_ignore_ascii_case("builtin") {
+                if c.data.source.is_builtin() {
                     format!(
                         "{} classes x {} = {} images",
                         c.data.builtin_classes, c.data.builtin_train_per_class, p.train_images
