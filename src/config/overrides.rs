@@ -23,32 +23,45 @@ pub fn apply_set(config: &RunConfig, assignment: &str) -> Result<RunConfig, Over
     if key.is_empty() || key.split('.').any(str::is_empty) {
         return Err(OverrideError::Syntax(assignment.to_string()));
     }
-    let invalid = |message: String| OverrideError::Invalid {
+    set_value(config, key, parse_value(raw.trim())).map_err(|message| OverrideError::Invalid {
         assignment: assignment.to_string(),
         message,
-    };
-    let value = parse_value(raw.trim());
-    let mut tree = Value::try_from(config).map_err(|e| invalid(e.to_string()))?;
+    })
+}
+
+/// `config` with the value at the dotted `key` replaced by `value`, parsed and checked by
+/// serde as a config file would be (the path `--set` and the workbench's edits share).
+pub fn set_value(config: &RunConfig, key: &str, value: Value) -> Result<RunConfig, String> {
+    let mut tree = Value::try_from(config).map_err(|e| e.to_string())?;
     let parts: Vec<&str> = key.split('.').collect();
     let (leaf, tables) = parts.split_last().expect("non-empty key");
     let mut node = &mut tree;
     for (depth, part) in tables.iter().enumerate() {
         let table = node
             .as_table_mut()
-            .ok_or_else(|| invalid(format!("`{}` is not a section", parts[..depth].join("."))))?;
+            .ok_or_else(|| format!("`{}` is not a section", parts[..depth].join(".")))?;
         node = table
             .entry(part.to_string())
             .or_insert_with(|| Value::Table(Default::default()));
     }
     let table = node
         .as_table_mut()
-        .ok_or_else(|| invalid(format!("`{}` is not a section", tables.join("."))))?;
+        .ok_or_else(|| format!("`{}` is not a section", tables.join(".")))?;
     table.insert(leaf.to_string(), value);
     tree.try_into::<RunConfig>()
-        .map_err(|e| invalid(e.to_string().trim().replace('\n', " ")))
+        .map_err(|e| e.to_string().trim().replace('\n', " "))
 }
 
-fn parse_value(raw: &str) -> Value {
+/// The value at the dotted `key` (`mixup.alpha`) as the TOML form of `config` has it.
+pub fn get_value(config: &RunConfig, key: &str) -> Option<Value> {
+    let tree = Value::try_from(config).ok()?;
+    key.split('.')
+        .try_fold(&tree, |node, part| node.get(part))
+        .cloned()
+}
+
+/// A value as typed after `key=`: a TOML literal, or a bare word taken as a string.
+pub fn parse_value(raw: &str) -> Value {
     let doc = format!("v = {raw}");
     match toml::from_str::<toml::Table>(&doc) {
         Ok(mut t) => t

@@ -10,11 +10,13 @@ use botui::train::{LogLevel, TrainCommand, TrainEvent};
 
 use super::hwstate::HwState;
 use super::layout::{Areas, areas};
+pub use super::layout::{PaneId, Tab};
 use super::log::{LogSource, LogState};
-use super::run::{Phase, RunState};
+use super::run::RunState;
 use super::runs::{PastRun, RunsState};
 use super::setup::{LrPreview, SetupRow};
-use super::tricks::{Item, Param, items};
+use super::tricks::{Item, items};
+use botui::config::tricks::ParamDef;
 use botui::config::{KeyChord, KeyMap, Settings, Theme, UiSettings};
 
 /// botui's default theme, built in (used until config.toml is read, and by tests).
@@ -24,47 +26,11 @@ pub fn builtin_theme() -> Theme {
         .expect("the built-in default theme resolves (checked by the config tests)")
 }
 
-/// The workbench's tabs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tab {
-    Setup,
-    Train,
-    Runs,
-}
-
-impl Tab {
-    pub const ALL: [Tab; 3] = [Tab::Setup, Tab::Train, Tab::Runs];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Tab::Setup => "Setup",
-            Tab::Train => "Train",
-            Tab::Runs => "Runs",
-        }
-    }
-
-    pub fn index(self) -> usize {
-        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PaneId {
-    Setup,
-    Tricks,
-    Lr,
-    Metrics,
-    Hardware,
-    Log,
-    RunList,
-    RunView,
-}
-
 /// What is typed into an input box.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EditTarget {
     Setup(SetupRow),
-    Param(Param),
+    Param(&'static ParamDef),
     PresetName,
 }
 
@@ -327,12 +293,7 @@ impl App {
         let Some(run) = self.run.as_mut() else {
             return Vec::new();
         };
-        // A stop was asked for: keep saying so until the trainer confirms.
-        let stopping = run.phase == Phase::Stopping;
         run.apply(&event);
-        if stopping && matches!(event, TrainEvent::Iteration(_) | TrainEvent::Resumed) {
-            run.phase = Phase::Stopping;
-        }
         match event {
             TrainEvent::Finished { .. } | TrainEvent::Failed { .. } => {
                 if self.quitting {

@@ -44,9 +44,9 @@ impl App {
             Action::Resume if phase == Some(Phase::Paused) => {
                 return vec![Effect::Command(TrainCommand::Resume)];
             }
-            Action::Stop if self.run_active() && phase != Some(Phase::Stopping) => {
+            Action::Stop if self.run.as_ref().is_some_and(|r| r.can_stop()) => {
                 if let Some(run) = self.run.as_mut() {
-                    run.phase = Phase::Stopping;
+                    run.request_stop();
                 }
                 return vec![Effect::Command(TrainCommand::Stop)];
             }
@@ -104,12 +104,10 @@ impl App {
             return vec![Effect::Quit];
         }
         self.quitting = true;
-        match self.run.as_mut() {
-            Some(run) if run.phase != Phase::Stopping => {
-                run.phase = Phase::Stopping;
-                vec![Effect::Command(TrainCommand::Stop)]
-            }
-            _ => Vec::new(),
+        if self.run.as_mut().is_some_and(RunState::request_stop) {
+            vec![Effect::Command(TrainCommand::Stop)]
+        } else {
+            Vec::new()
         }
     }
 
@@ -162,8 +160,8 @@ impl App {
             PaneId::Tricks => match self.trick_items().get(self.trick_row) {
                 Some(Item::Param(_, p)) => {
                     let p = *p;
-                    let r = self.edit_config(p.key(), |c| {
-                        p.step(c, d);
+                    let r = self.edit_config(p.key, |c| {
+                        *c = p.stepped(c, d)?;
                         Ok(())
                     });
                     self.report(r)
@@ -181,20 +179,23 @@ impl App {
     fn toggle(&mut self) -> Vec<Effect> {
         match self.focused() {
             PaneId::Tricks => {
-                let Some(item) = self.trick_items().get(self.trick_row).copied() else {
+                let Some(t) = self
+                    .trick_items()
+                    .get(self.trick_row)
+                    .and_then(|i| i.trick())
+                else {
                     return Vec::new();
                 };
-                let t = item.trick();
                 if !t.applies(&self.config) {
                     let model = self.config.model.name;
                     self.note(
                         LogLevel::Warning,
-                        format!("{} is for ResNets, not {model}", t.label()),
+                        format!("{} is {}, not {model}", t.label, t.scope.models()),
                     );
                     return Vec::new();
                 }
-                let r = self.edit_config(t.key(), |c| {
-                    t.toggle(c);
+                let r = self.edit_config(t.switch.key(), |c| {
+                    *c = t.toggled(c)?;
                     Ok(())
                 });
                 self.report(r)
@@ -226,16 +227,11 @@ impl App {
             }
             PaneId::Tricks => match self.trick_items().get(self.trick_row).copied() {
                 Some(Item::Param(_, p)) => {
-                    let value = if p == super::tricks::Param::Teacher {
-                        self.config.distillation.teacher.clone()
-                    } else {
-                        p.value(&self.config)
-                    };
-                    self.open_input(EditTarget::Param(p), p.label(), value);
+                    self.open_input(EditTarget::Param(p), p.label, p.text(&self.config));
                     Vec::new()
                 }
                 Some(Item::Trick(_)) => self.toggle(),
-                None => Vec::new(),
+                Some(Item::Group(_)) | None => Vec::new(),
             },
             PaneId::RunList => {
                 self.runs.open_selected();
@@ -261,7 +257,10 @@ impl App {
                 let text = input.buffer.clone();
                 let result = match input.target {
                     EditTarget::Setup(row) => self.edit_config(row.key(), |c| row.set(c, &text)),
-                    EditTarget::Param(p) => self.edit_config(p.key(), |c| p.set(c, &text)),
+                    EditTarget::Param(p) => self.edit_config(p.key, |c| {
+                        *c = p.set_text(c, &text)?;
+                        Ok(())
+                    }),
                     EditTarget::PresetName => {
                         preset_name(&text).map(|n| vec![Effect::SavePreset(n)])
                     }

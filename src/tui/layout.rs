@@ -3,7 +3,41 @@
 
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 
-use super::app::{PaneId, Tab};
+/// The workbench's tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Setup,
+    Train,
+    Runs,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 3] = [Tab::Setup, Tab::Train, Tab::Runs];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Setup => "Setup",
+            Tab::Train => "Train",
+            Tab::Runs => "Runs",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaneId {
+    Setup,
+    Tricks,
+    Lr,
+    Metrics,
+    Hardware,
+    Log,
+    RunList,
+    RunView,
+}
 
 /// Wide enough for two columns of panes.
 pub const WIDE: u16 = 100;

@@ -7,7 +7,6 @@ pub mod bench;
 pub mod config_link;
 pub mod event;
 pub mod fake;
-pub mod gains;
 pub mod hwstate;
 mod input;
 pub mod layout;

@@ -37,7 +37,10 @@ pub const THROUGHPUT_POINTS: usize = 240;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunState {
+    /// Written here only: from the trainer's events and [`RunState::request_stop`].
     pub phase: Phase,
+    /// The workbench asked the trainer to stop; the run shows as stopping until it ends.
+    pub stop_requested: bool,
     pub config: RunConfig,
     pub run_dir: Option<PathBuf>,
     pub iters_per_epoch: usize,
@@ -66,6 +69,7 @@ impl RunState {
     pub fn starting(config: RunConfig) -> Self {
         Self {
             phase: Phase::Starting,
+            stop_requested: false,
             config,
             run_dir: None,
             iters_per_epoch: 0,
@@ -82,6 +86,22 @@ impl RunState {
             best: None,
             last_checkpoint: None,
         }
+    }
+
+    /// Whether the trainer can still be asked to stop (it is working and was not asked yet).
+    pub fn can_stop(&self) -> bool {
+        self.phase.is_active() && !self.stop_requested
+    }
+
+    /// Records that the workbench asked the trainer to stop: true the first time (the caller
+    /// then sends [`botui::train::TrainCommand::Stop`]).
+    pub fn request_stop(&mut self) -> bool {
+        if !self.can_stop() {
+            return false;
+        }
+        self.stop_requested = true;
+        self.phase = Phase::Stopping;
+        true
     }
 
     pub fn paper(&self) -> Option<&PaperReference> {
@@ -175,6 +195,10 @@ impl RunState {
             }
             TrainEvent::Failed { error } => self.phase = Phase::Failed(error.clone()),
             TrainEvent::Log { .. } => {}
+        }
+        // A stop was asked for: keep saying so until the trainer confirms.
+        if self.stop_requested && self.phase.is_active() {
+            self.phase = Phase::Stopping;
         }
     }
 }

@@ -10,7 +10,6 @@ use botui::train::run_dir::RunDir;
 pub use botui::train::run_names::{civil, new_run_dir, runs_dir};
 
 use super::run::best_epoch;
-use super::tricks::TrickId;
 
 /// A run folder read from disk.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,12 +49,12 @@ impl PastRun {
         best_epoch(&self.history).map(|i| &self.history[i])
     }
 
-    /// The tricks it had on, in the paper's order (`warmup cosine mixup`).
+    /// The tricks it had on, in the registry's order (`warmup cosine mixup`).
     pub fn tricks(&self) -> String {
-        TrickId::ALL
+        self.config
+            .tricks()
             .iter()
-            .filter(|t| t.is_on(&self.config) && t.applies(&self.config))
-            .map(|t| t.short(&self.config))
+            .map(|t| t.short_name())
             .collect::<Vec<_>>()
             .join(" ")
     }

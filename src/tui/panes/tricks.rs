@@ -1,5 +1,6 @@
 //! The tricks checklist: each trick with its checkbox, its parameters (editable in place)
-//! while it is on, and what the paper measured for it (Tables 4-6).
+//! while it is on, and what its source measured for it (the paper's Tables 4-6), all read from
+//! the library's trick registry.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -7,11 +8,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use crate::tui::app::App;
-use crate::tui::gains::{PaperGain, gain_for};
 use crate::tui::layout::{inner, list_offset};
 use crate::tui::style::Styles;
 use crate::tui::tricks::Item;
 use botui::config::Role;
+use botui::config::tricks::{self, Gain, Group};
 
 pub struct TricksPane<'a> {
     pub app: &'a App,
@@ -19,11 +20,11 @@ pub struct TricksPane<'a> {
     pub focused: bool,
 }
 
-fn gain_text(g: &PaperGain, wide: bool) -> String {
+fn gain_text(g: &Gain, wide: bool) -> String {
     if wide {
-        format!("{:+.2} {} {:<8}", g.gain(), g.table_short(), g.short)
+        format!("{:+.2} {} {:<8}", g.gain(), g.table_short, g.short)
     } else {
-        format!("{:+.2} {}", g.gain(), g.table_short())
+        format!("{:+.2} {}", g.gain(), g.table_short)
     }
 }
 
@@ -33,6 +34,10 @@ impl TricksPane<'_> {
         let c = &self.app.config;
         let row_style = if selected { s.selected() } else { s.text() };
         match item {
+            Item::Group(g) => Line::from(vec![
+                Span::raw(if selected { "▸" } else { " " }),
+                s.span(Role::Accent, g.title()),
+            ]),
             Item::Trick(t) => {
                 let applies = t.applies(c);
                 let on = t.is_on(c);
@@ -41,15 +46,17 @@ impl TricksPane<'_> {
                     (true, true) => ("[x]", Role::Success),
                     (true, false) => ("[ ]", Role::Muted),
                 };
-                let label = format!(" {:<16}", t.label());
+                let label = format!(" {:<16}", t.label);
+                let gain = (t.gain)(c);
                 let right = if !applies {
                     format!("n/a for {}", c.model.name)
                 } else {
-                    gain_for(t, c).map_or(String::new(), |g| gain_text(&g, width >= 44))
+                    gain.as_ref()
+                        .map_or(String::new(), |g| gain_text(g, width >= 44))
                 };
                 let used = 4 + label.chars().count();
                 let pad = width.saturating_sub(used + right.chars().count());
-                let gain_role = match gain_for(t, c).map(|g| g.gain()) {
+                let gain_role = match gain.map(|g| g.gain()) {
                     _ if !applies => Role::Muted,
                     Some(g) if g > 0.0 => Role::Success,
                     Some(g) if g < 0.0 => Role::Warning,
@@ -68,8 +75,8 @@ impl TricksPane<'_> {
                 Line::from(vec![
                     s.span(Role::Accent, if selected { "▸" } else { " " }),
                     Span::raw("      "),
-                    s.span(Role::Muted, format!("{:<16}", p.label())),
-                    Span::styled(p.value(c), row_style),
+                    s.span(Role::Muted, format!("{:<16}", p.label)),
+                    Span::styled(p.display(c), row_style),
                     s.span(Role::Accent, format!(" {arrows}")),
                 ])
             }
@@ -78,8 +85,8 @@ impl TricksPane<'_> {
 
     /// The paper row behind the selected trick, for the bottom border.
     fn footer(&self, item: Option<Item>) -> Option<String> {
-        let t = item?.trick();
-        let g = gain_for(t, &self.app.config)?;
+        let t = item?.trick()?;
+        let g = (t.gain)(&self.app.config)?;
         Some(format!(
             " {} · {} · {}: {:.2} → {:.2} ",
             g.table, g.row, g.short, g.before, g.after
@@ -95,7 +102,17 @@ impl Widget for TricksPane<'_> {
             .iter()
             .filter(|i| matches!(i, Item::Trick(t) if t.is_on(&self.app.config)))
             .count();
-        let mut block = s.block(format!("Tricks {on}/10 · paper top-1 gain"), self.focused);
+        let total = tricks::all().count();
+        // Gains come from the paper alone until tricks after it are registered.
+        let whose = if tricks::in_group(Group::AfterPaper).next().is_none() {
+            "paper "
+        } else {
+            ""
+        };
+        let mut block = s.block(
+            format!("Tricks {on}/{total} · {whose}top-1 gain"),
+            self.focused,
+        );
         let selected = self.app.trick_row.min(items.len().saturating_sub(1));
         if self.focused
             && let Some(footer) = self.footer(items.get(selected).copied())
@@ -107,14 +124,18 @@ impl Widget for TricksPane<'_> {
         let summary_h = if spare >= 4 { 3 } else { 0 };
         let height = body.height as usize - summary_h;
         let offset = list_offset(selected, items.len(), height);
-        if let Some(item) = items.get(selected).filter(|_| summary_h > 0) {
+        if let Some(t) = items
+            .get(selected)
+            .and_then(|i| i.trick())
+            .filter(|_| summary_h > 0)
+        {
             let r = Rect::new(
                 body.x,
                 body.bottom() - summary_h as u16,
                 body.width,
                 summary_h as u16,
             );
-            Paragraph::new(s.span(Role::Muted, item.trick().summary()))
+            Paragraph::new(s.span(Role::Muted, t.describe()))
                 .wrap(ratatui::widgets::Wrap { trim: true })
                 .render(r, buf);
         }

@@ -10,7 +10,8 @@ use botui::train::LogLevel;
 use super::chord;
 use crate::tui::app::{App, Effect, Msg, PaneId};
 use crate::tui::config_link::ConfigLink;
-use crate::tui::tricks::{Item, TrickId};
+use crate::tui::tricks::Item;
+use botui::config::tricks::find;
 
 fn open(dir: &std::path::Path) -> (ConfigLink, App) {
     let store = ConfigStore::new(ConfigPaths::at(dir));
@@ -54,7 +55,7 @@ fn a_toggle_is_written_as_an_override_and_undoing_it_removes_it() {
     app.trick_row = app
         .trick_items()
         .iter()
-        .position(|i| *i == Item::Trick(TrickId::Mixup))
+        .position(|i| *i == Item::Trick(find("mixup")))
         .unwrap();
     assert_eq!(app.update(Msg::Key(chord(' '))), vec![Effect::WriteConfig]);
     link.write(&app).unwrap();

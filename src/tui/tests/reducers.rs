@@ -9,7 +9,8 @@ use crate::tui::app::{Effect, MouseMsg, Msg, PaneId, Popup, Tab};
 use crate::tui::fake;
 use crate::tui::log::LOG_CAP;
 use crate::tui::run::Phase;
-use crate::tui::tricks::{Item, Param, TrickId};
+use crate::tui::tricks::Item;
+use botui::config::tricks::find;
 
 #[test]
 fn started_fills_the_run_from_the_event() {
@@ -204,13 +205,13 @@ fn the_log_keeps_the_newest_lines_up_to_its_cap() {
     );
 }
 
-fn focus_trick(app: &mut crate::tui::app::App, trick: TrickId) {
+fn focus_trick(app: &mut crate::tui::app::App, trick: &str) {
     app.tab = Tab::Setup;
     app.set_focus(PaneId::Tricks);
     app.trick_row = app
         .trick_items()
         .iter()
-        .position(|i| *i == Item::Trick(trick))
+        .position(|i| *i == Item::Trick(find(trick)))
         .unwrap();
 }
 
@@ -228,7 +229,7 @@ fn toggling_cosine_changes_the_config_and_the_lr_preview_at_once() {
     let mut app = app_with(c);
     // Step decay at 30/60/90 never fires in 10 epochs: flat at 0.1.
     assert!((app.preview.schedule.lr(50) - 0.1).abs() < 1e-12);
-    focus_trick(&mut app, TrickId::Cosine);
+    focus_trick(&mut app, "cosine");
     let fx = app.update(Msg::Key(chord(' ')));
     assert_eq!(fx, vec![Effect::WriteConfig]);
     assert_eq!(app.config.schedule.decay, DecayKind::Cosine);
@@ -236,7 +237,7 @@ fn toggling_cosine_changes_the_config_and_the_lr_preview_at_once() {
     // Iteration 50 of 100: 0.5 (1 + cos(pi / 2)) x 0.1 = 0.05.
     assert!((app.preview.schedule.lr(50) - 0.05).abs() < 1e-12);
     // Warmup on: 5 epochs = 50 iterations; iteration 24 is batch 25: 25 x 0.1 / 50.
-    focus_trick(&mut app, TrickId::Warmup);
+    focus_trick(&mut app, "warmup");
     app.update(Msg::Key(chord(' ')));
     assert_eq!(app.preview.schedule.warmup_iters, 50);
     assert!((app.preview.schedule.lr(24) - 0.05).abs() < 1e-12);
@@ -251,7 +252,7 @@ fn linear_scaling_and_batch_move_the_preview_peak() {
     assert_eq!(app.config.batch_size, 512);
     // 0.1 x 512 / 256
     assert!((app.preview.schedule.peak - 0.2).abs() < 1e-12);
-    focus_trick(&mut app, TrickId::LinearScaling);
+    focus_trick(&mut app, "linear-scaling");
     app.update(Msg::Key(chord(' ')));
     assert!((app.preview.schedule.peak - 0.1).abs() < 1e-12);
 }
@@ -259,14 +260,19 @@ fn linear_scaling_and_batch_move_the_preview_peak() {
 #[test]
 fn trick_parameters_step_and_take_typed_values() {
     let mut app = app_with(RunConfig::default());
-    focus_trick(&mut app, TrickId::LabelSmoothing);
+    focus_trick(&mut app, "label-smoothing");
     app.update(Msg::Key(chord(' ')));
     assert!(app.config.label_smoothing.enabled);
     // The line under the switch is epsilon.
     app.update(Msg::Key(chord('j')));
     assert_eq!(
         app.trick_items()[app.trick_row],
-        Item::Param(TrickId::LabelSmoothing, Param::Epsilon)
+        Item::Param(
+            find("label-smoothing"),
+            find("label-smoothing")
+                .param("label_smoothing.epsilon")
+                .unwrap()
+        )
     );
     app.update(Msg::Key(chord('l')));
     assert_eq!(app.config.label_smoothing.epsilon, 0.15);
@@ -295,7 +301,7 @@ fn a_resnet_tweak_is_refused_for_mobilenet() {
     let mut c = RunConfig::default();
     c.model.name = botui::model::ModelName::MobileNet;
     let mut app = app_with(c);
-    focus_trick(&mut app, TrickId::ZeroGamma);
+    focus_trick(&mut app, "zero-gamma");
     assert!(app.update(Msg::Key(chord(' '))).is_empty());
     assert!(!app.config.zero_gamma.enabled);
     assert!(app.log.lines.back().unwrap().message.contains("ResNets"));
@@ -333,7 +339,7 @@ fn clicking_a_checkbox_toggles_its_trick() {
     let row = app
         .trick_items()
         .iter()
-        .position(|i| *i == Item::Trick(TrickId::Mixup))
+        .position(|i| *i == Item::Trick(find("mixup")))
         .unwrap() as u16;
     let fx = app.update(Msg::Mouse(MouseMsg::Click {
         column: tricks.x + 2,

@@ -9,7 +9,8 @@ use ratatui::backend::TestBackend;
 use super::{app_with, chord, past_runs};
 use crate::tui::app::{App, Msg, PaneId, Popup, Tab};
 use crate::tui::fake;
-use crate::tui::tricks::{Item, TrickId};
+use crate::tui::tricks::Item;
+use botui::config::tricks::find;
 
 /// The screen as text, one line per row, trailing blanks cut.
 fn screen(app: &mut App, width: u16, height: u16) -> String {
@@ -55,7 +56,7 @@ fn setup_app() -> App {
     app.trick_row = app
         .trick_items()
         .iter()
-        .position(|i| *i == Item::Trick(TrickId::Cosine))
+        .position(|i| *i == Item::Trick(find("cosine")))
         .unwrap();
     app
 }
