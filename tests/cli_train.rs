@@ -101,6 +101,21 @@ fn bad_flags_and_presets_are_clear_errors() {
         (&["train", "--device", "cuda:7"], "cuda:7"),
         (&["train", "--data", "cifar10:/no/such/dir"], "/no/such/dir"),
         (&["train", "--resume", "/no/such/run"], "/no/such/run"),
+        // A preset's missing teacher is asked for after the `--set`s, which may supply it.
+        (
+            &["train", "--preset", "mobilenet-distill-laptop"],
+            "add `--set distillation.teacher=...`",
+        ),
+        (
+            &[
+                "train",
+                "--preset",
+                "mobilenet-distill-laptop",
+                "--set",
+                "distillation.teacher=\"/no/such/teacher\"",
+            ],
+            "/no/such/teacher",
+        ),
         (&["lr", "--batch-size", "0"], "batch_size"),
         (
             &["lr", "--set", "data.builtin_classes=200"],

@@ -62,7 +62,8 @@ impl RunFlags {
                         library.unknown_message(name)
                     );
                 }
-                library.resolve(name)?.run_config()?
+                // The template: `--set distillation.teacher=...` below may supply what it lacks.
+                library.resolve(name)?.config
             }
             (None, Some(file)) => run_section(file)?,
             (None, None) => RunConfig::default(),
@@ -92,6 +93,18 @@ impl RunFlags {
         for assignment in &self.set {
             config = apply_set(&config, assignment)?;
         }
+        if let Some(missing) = config.missing_inputs().first() {
+            let source = match (&self.preset, &self.config) {
+                (Some(name), _) => format!("preset `{name}`"),
+                (None, Some(file)) => file.display().to_string(),
+                (None, None) => "the run".to_string(),
+            };
+            bail!(
+                "{source} needs {key} = <{wanted}>: add `--set {key}=...`",
+                key = missing.key,
+                wanted = missing.wanted
+            );
+        }
         config.validate().context("the run config is invalid")?;
         Ok(config)
     }
@@ -104,7 +117,8 @@ fn run_section(file: &Path) -> anyhow::Result<RunConfig> {
     let presets = PresetLibrary::load_user().context("cannot read the user presets")?;
     let themes = ThemeLibrary::builtin();
     let settings = Settings::parse(&file.display().to_string(), &text, &presets, &themes)?;
-    Ok(settings.run.ready()?)
+    // The template: the missing-input check runs after the flags and `--set`s.
+    Ok(settings.run.config)
 }
 
 #[derive(clap::Args, Debug)]
