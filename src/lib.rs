@@ -11,4 +11,5 @@ pub mod device;
 pub mod fsutil;
 pub mod hw;
 pub mod model;
+pub mod study;
 pub mod train;

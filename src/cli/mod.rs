@@ -6,6 +6,7 @@ mod data;
 mod devices;
 mod model;
 mod presets;
+mod study;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -36,11 +37,18 @@ enum Command {
     Train(train::TrainArgs),
     /// Print the learning rate the run config plans, epoch by epoch (or every iteration).
     Lr(train::LrArgs),
+    /// Run a study: a paper table's rows x N seeds, each a run, then the table with error bars.
+    Study(study::StudyArgs),
+    /// List the studies (the paper's tables and yours), or print one.
+    Studies(study::StudiesArgs),
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    if !matches!(cli.command, None | Some(Command::Train(_))) {
+    if !matches!(
+        cli.command,
+        None | Some(Command::Train(_)) | Some(Command::Study(_))
+    ) {
         // `botui presets | head`: end quietly when the reader goes away, like other
         // command-line tools, instead of panicking in println!.
         #[cfg(unix)]
@@ -58,6 +66,8 @@ pub fn main() -> ExitCode {
         Some(Command::Data(args)) => data::run(args),
         Some(Command::Train(args)) => train::run_train(args),
         Some(Command::Lr(args)) => train::run_lr(args),
+        Some(Command::Study(args)) => study::run_study(args),
+        Some(Command::Studies(args)) => study::run_studies(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

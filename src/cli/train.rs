@@ -219,12 +219,12 @@ pub fn run_train(args: TrainArgs) -> anyhow::Result<()> {
 /// Stdout that ignores a closed pipe (`botui train | head`): training goes on, the files in
 /// the run folder have everything.
 #[derive(Default)]
-struct Out {
+pub(super) struct Out {
     closed: bool,
 }
 
 impl Out {
-    fn line(&mut self, args: std::fmt::Arguments) {
+    pub(super) fn line(&mut self, args: std::fmt::Arguments) {
         self.write(format_args!("{args}\n"));
     }
 
@@ -247,7 +247,7 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Ctrl-C (SIGINT) and SIGTERM set a flag the event loop turns into a clean stop; a second
 /// Ctrl-C ends the process at once.
-fn on_interrupt() -> &'static AtomicBool {
+pub(super) fn on_interrupt() -> &'static AtomicBool {
     #[cfg(unix)]
     {
         extern "C" fn handler(_: libc::c_int) {

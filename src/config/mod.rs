@@ -48,6 +48,8 @@ pub use presets::{Preset, PresetLibrary};
 pub use run::*;
 pub use sections::UiSettings;
 pub use settings::{RunChoice, Settings};
+/// Named files shipped in the binary plus the user's (studies keep theirs in one too).
+pub(crate) use sources::Catalog;
 pub use sources::{NamedFile, Origin};
 pub use theme::{Theme, ThemeLibrary};
 pub use tricks::Trick;
