@@ -19,6 +19,7 @@ pub mod series;
 
 pub mod setup;
 pub mod stderr;
+pub mod study;
 pub mod style;
 pub mod terminal;
 #[cfg(test)]

@@ -8,4 +8,7 @@ pub mod metrics;
 pub mod popups;
 pub mod runs;
 pub mod setup;
+pub mod study_curves;
+pub mod study_list;
+pub mod study_table;
 pub mod tricks;
