@@ -1,7 +1,8 @@
 //! `botui study` through the binary, on tiny runs of the built-in data (a few seconds each):
 //! a 3-row x 2-seed study whose table equals what the run folders' metrics.jsonl say, computed
-//! here independently; a study killed with SIGKILL that `--resume` finishes without running a
-//! finished run again; a bad row that is an error naming it before anything runs.
+//! here independently; a study killed with SIGKILL while it trains two runs at a time, which
+//! `--resume` finishes without running a finished run again; a bad row that is an error naming
+//! it before anything runs.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -232,10 +233,11 @@ fn a_killed_study_resumes_without_running_a_finished_run_again() {
     let file = write_study(home.path(), STUDY);
     let dir = home.path().join("study");
     let log = std::fs::File::create(home.path().join("first.log")).unwrap();
+    // Two workers (both on flex): runs train two at a time, and the kill catches two mid-way.
     let mut child = botui(home.path())
         .arg("study")
         .arg(&file)
-        .arg("--out")
+        .args(["--device", "flex", "--device", "flex", "--out"])
         .arg(&dir)
         .stdout(log.try_clone().unwrap())
         .stderr(log)
