@@ -3,8 +3,11 @@
 //! finishes with the same number of epochs.
 
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
+
+mod common;
+use common::{botui, run};
 
 /// MobileNet x0.25 at 32x32 on 4 built-in classes: 64 training images, batch 16 (4
 /// iterations per epoch), a few seconds per epoch.
@@ -28,25 +31,6 @@ const TINY: &[&str] = &[
     "--set",
     "data.workers=1",
 ];
-
-fn botui(config_home: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_botui"));
-    // No user presets or config from the machine running the tests.
-    c.env("XDG_CONFIG_HOME", config_home)
-        .env("XDG_DATA_HOME", config_home.join("data"))
-        .env("HOME", config_home);
-    c
-}
-
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("botui runs");
-    eprintln!(
-        "--- stdout\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 fn metrics(run_dir: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(run_dir.join("metrics.jsonl"))

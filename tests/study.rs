@@ -5,8 +5,11 @@
 //! it before anything runs.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
+
+mod common;
+use common::{botui, run};
 
 /// MobileNet x0.25 at 32x32 on 6 built-in classes (24 training and 8 validation images each),
 /// batch 16, 3 epochs, no augmentation but the flip: a few seconds a run, and numbers that
@@ -38,23 +41,13 @@ name = "+ label smoothing"
 set = ["label_smoothing.enabled=true"]
 "#;
 
-fn botui(home: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_botui"));
-    c.env("XDG_CONFIG_HOME", home)
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("HOME", home)
-        .current_dir(home);
-    c
+/// `botui study FILE --out DIR`, to the end.
+fn study(home: &Path, file: &Path, dir: &Path) -> Output {
+    run(botui(home).arg("study").arg(file).arg("--out").arg(dir))
 }
 
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("botui runs");
-    eprintln!(
-        "--- stdout\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+fn study_json(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("study.json")).unwrap()).unwrap()
 }
 
 fn write_study(home: &Path, text: &str) -> PathBuf {
@@ -113,14 +106,9 @@ fn a_study_completes_and_its_table_is_what_the_run_folders_say() {
     let home = tempfile::tempdir().unwrap();
     let file = write_study(home.path(), STUDY);
     let dir = home.path().join("study");
-    let out = run(botui(home.path())
-        .arg("study")
-        .arg(&file)
-        .arg("--out")
-        .arg(&dir));
+    let out = study(home.path(), &file, &dir);
     assert!(out.status.success());
-    let json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("study.json")).unwrap()).unwrap();
+    let json = study_json(&dir);
     let csv = std::fs::read_to_string(dir.join("study.csv")).unwrap();
     let csv: Vec<Vec<String>> = csv
         .lines()
@@ -285,8 +273,7 @@ fn a_killed_study_resumes_without_running_a_finished_run_again() {
         );
     }
     assert_eq!(finished(&dir).len(), 6, "every run finished after --resume");
-    let json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("study.json")).unwrap()).unwrap();
+    let json = study_json(&dir);
     for row in json["rows"].as_array().unwrap() {
         assert_eq!(row["final_top1"]["n"], 2, "{row}");
     }
@@ -300,11 +287,7 @@ fn a_bad_row_is_an_error_naming_it_before_anything_runs() {
         .replace("label_smoothing.enabled=true", "label_smoothing.epsilon=2");
     let file = write_study(home.path(), &text);
     let dir = home.path().join("study");
-    let out = run(botui(home.path())
-        .arg("study")
-        .arg(&file)
-        .arg("--out")
-        .arg(&dir));
+    let out = study(home.path(), &file, &dir);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     let file = file.display();

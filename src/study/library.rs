@@ -98,11 +98,9 @@ impl StudyLibrary {
 
     /// Built-in studies plus every `*.toml` in `user_dir` (a missing folder is fine).
     pub fn load(user_dir: Option<&Path>) -> Result<Self, ConfigError> {
-        let mut library = Self::builtin();
-        if let Some(dir) = user_dir {
-            library.catalog.add_dir(dir)?;
-        }
-        Ok(library)
+        Ok(StudyLibrary {
+            catalog: Catalog::load("study", "studies", STUDIES, user_dir)?,
+        })
     }
 
     /// Built-in studies plus those in the user's config folder.
@@ -113,7 +111,7 @@ impl StudyLibrary {
 
     /// Every study name, sorted.
     pub fn names(&self) -> Vec<&str> {
-        self.catalog.files().map(|f| f.name.as_str()).collect()
+        self.catalog.names()
     }
 
     /// The study called `name`.

@@ -191,10 +191,10 @@ set = ["data.workers=1"]
 preset = "resnet152d-teacher-laptop"
 
 [[row]]
-name = "baseline"
+name = "efficient"
 
 [[row]]
-name = "+ cosine"
+name = "+ cosine decay"
 set = ["schedule.decay=cosine"]
 paper = { top1 = 77.91, top5 = 93.81 }
 "#;
@@ -210,7 +210,7 @@ paper = { top1 = 77.91, top5 = 93.81 }
         assert!(spec.teachers.contains_key("big"));
         assert_eq!(spec.rows.len(), 2);
         let row = spec.rows[1].get_ref();
-        assert_eq!(row.name.get_ref(), "+ cosine");
+        assert_eq!(row.name.get_ref(), "+ cosine decay");
         assert_eq!(&GOOD[row.set[0].span()], "\"schedule.decay=cosine\"");
         assert_eq!(row.paper.unwrap().top5, Some(93.81));
     }
