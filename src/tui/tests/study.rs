@@ -178,3 +178,214 @@ fn row_curves_average_the_seeds_that_reached_each_epoch() {
     st.move_row(-3);
     assert_eq!(st.row, 0);
 }
+
+/// A Table 6-like study half way: rows 1 and 2 done, row 3 with two seeds of three (the third
+/// training now), row 4 not started.
+fn half_way() -> StudyState {
+    use botui::study::results::Deltas;
+    use botui::study::spec::PaperNumbers;
+    use botui::study::stats::{Delta, Spread};
+    let mut plan = plan();
+    plan.seeds = 3;
+    plan.teachers.clear();
+    plan.rows = [
+        "efficient",
+        "+ cosine decay",
+        "+ label smoothing",
+        "+ mixup",
+    ]
+    .iter()
+    .zip([7, 7, 7, 12])
+    .map(|(n, e)| PlannedRow {
+        name: n.to_string(),
+        config: RunConfig {
+            epochs: e,
+            ..RunConfig::default()
+        },
+        teacher: None,
+        paper: None,
+        changes: Vec::new(),
+    })
+    .collect();
+    let papers = [
+        (71.90, 90.53),
+        (72.83, 91.00),
+        (72.93, 91.14),
+        (73.28, 91.30),
+    ];
+    let curves: [&[&[f64]]; 4] = [
+        &[
+            &[40.0, 55.0, 60.0, 64.0, 68.0, 70.0, 70.8],
+            &[42.0, 50.0, 61.0, 66.0, 69.0, 71.0, 72.0],
+            &[38.0, 52.0, 58.0, 63.0, 66.0, 68.0, 69.6],
+        ],
+        &[
+            &[41.0, 56.0, 62.0, 67.0, 70.0, 72.0, 73.4],
+            &[43.0, 52.0, 63.0, 68.0, 71.0, 73.0, 74.0],
+            &[39.0, 54.0, 60.0, 65.0, 69.0, 71.0, 72.6],
+        ],
+        &[
+            &[41.0, 55.0, 61.0, 66.0, 70.0, 72.0, 73.0],
+            &[42.0, 53.0, 62.0, 67.0, 70.0, 72.0, 73.8],
+            &[40.0, 51.0, 59.0],
+        ],
+        &[&[], &[], &[]],
+    ];
+    let mut rows: Vec<RowResult> = curves
+        .iter()
+        .zip(&plan.rows)
+        .zip(papers)
+        .map(|((c, p), (top1, top5))| {
+            let mut r = row_result(&p.name, c, p.config.epochs);
+            r.paper = Some(PaperNumbers {
+                top1,
+                top5: Some(top5),
+            });
+            let finals: Vec<f64> = r
+                .seeds
+                .iter()
+                .filter(|s| s.state == RunState::Finished)
+                .filter_map(|s| s.final_top1)
+                .collect();
+            r.final_top1 = Spread::of(&finals);
+            r
+        })
+        .collect();
+    for i in 1..rows.len() {
+        let delta = |a: &RowResult, b: &RowResult| {
+            let (a, b) = (a.final_top1?, b.final_top1?);
+            Some(Deltas {
+                top1: Delta::between(&a, &b),
+                top5: Delta::between(&a, &b),
+            })
+        };
+        rows[i].vs_above = delta(&rows[i - 1], &rows[i]);
+        rows[i].vs_baseline = delta(&rows[0], &rows[i]);
+    }
+    let mut st = StudyState::default();
+    st.set_list(
+        [
+            "table4-bs256-laptop",
+            "table5-laptop",
+            "table6-mobilenet-laptop",
+        ]
+        .iter()
+        .map(|n| StudyEntry {
+            name: n.to_string(),
+            description:
+                "Table 6, MobileNet: efficient, then + cosine decay, + label smoothing, + mixup."
+                    .into(),
+        })
+        .collect(),
+    );
+    st.selected = 2;
+    st.started(
+        PathBuf::from("/studies/20261129-table6-mobilenet-laptop"),
+        plan.clone(),
+    );
+    st.current.as_mut().unwrap().plan.name = "table6-mobilenet-laptop".into();
+    st.apply(&StudyEvent::Started {
+        finished: 0,
+        to_run: 12,
+    });
+    let ran = (0..3).flat_map(|row| (0..3).map(move |seed| RunId { row, seed }));
+    for id in ran {
+        let run = RunRef::Row(id);
+        st.apply(&StudyEvent::RunStarted {
+            run,
+            dir: PathBuf::from("/x"),
+            device: botui::device::DeviceName::Flex,
+            resumed: false,
+        });
+        if id != (RunId { row: 2, seed: 2 }) {
+            st.apply(&StudyEvent::RunEnded {
+                run,
+                outcome: RunOutcome::Finished,
+            });
+        }
+    }
+    let mut m = fake::epoch(3, 7, 0.1);
+    m.val_top1 = 59.0;
+    st.apply(&StudyEvent::Train {
+        run: RunRef::Row(RunId { row: 2, seed: 2 }),
+        event: TrainEvent::EpochEnd(m),
+    });
+    st.apply(&StudyEvent::Results(Box::new(StudyResults {
+        name: "table6-mobilenet-laptop".into(),
+        description: String::new(),
+        table: "Table 6".into(),
+        mode: Mode::Cumulative,
+        seeds: 3,
+        rows,
+    })));
+    st.row = 1;
+    st
+}
+
+#[test]
+fn the_table_shows_spreads_and_marks_noise_and_the_curves_overlay_the_rows() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::layout::{Constraint, Layout};
+
+    use crate::tui::panes::study_curves::StudyCurvesPane;
+    use crate::tui::panes::study_list::StudyListPane;
+    use crate::tui::panes::study_table::StudyTablePane;
+    use crate::tui::style::Styles;
+
+    let st = half_way();
+    let c = st.current.as_ref().unwrap();
+    let rows = &c.results.as_ref().unwrap().rows;
+    // efficient 70.8 72.0 69.6 (mean 70.8, std 1.2); + cosine 73.4 74.0 72.6 (73.333, 0.702):
+    // +2.53 against a pooled std of 0.98, outside the noise; + label smoothing (73.0, 73.8):
+    // +0.07, within it.
+    let above = |i: usize| rows[i].vs_above.unwrap().top1;
+    assert_eq!(above(1).within_noise, Some(false));
+    assert_eq!(above(2).within_noise, Some(true));
+    assert!(rows[3].vs_above.is_none());
+    assert_eq!(c.progress(), (8, 12));
+
+    let theme = crate::tui::app::builtin_theme();
+    let styles = Styles::new(&theme);
+    let mut terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
+    terminal
+        .draw(|f| {
+            let [left, right] =
+                Layout::horizontal([Constraint::Length(30), Constraint::Min(0)]).areas(f.area());
+            let [top, bottom] =
+                Layout::vertical([Constraint::Length(12), Constraint::Min(0)]).areas(right);
+            f.render_widget(
+                StudyListPane {
+                    study: &st,
+                    styles,
+                    focused: false,
+                },
+                left,
+            );
+            f.render_widget(
+                StudyTablePane {
+                    study: &st,
+                    styles,
+                    focused: true,
+                },
+                top,
+            );
+            f.render_widget(
+                StudyCurvesPane {
+                    study: &st,
+                    styles,
+                    focused: false,
+                },
+                bottom,
+            );
+        })
+        .unwrap();
+    let buf = terminal.backend().buffer();
+    let text: String = (0..30)
+        .map(|y| {
+            let line: String = (0..120).map(|x| buf[(x, y)].symbol()).collect();
+            format!("{}\n", line.trim_end())
+        })
+        .collect();
+    insta::assert_snapshot!(text);
+}
