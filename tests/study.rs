@@ -333,3 +333,50 @@ fn studies_are_listed_and_a_dry_run_runs_nothing() {
         String::from_utf8_lossy(&out.stderr).contains("did you mean `table6-resnet50d-laptop`")
     );
 }
+
+#[test]
+fn a_failed_run_is_reported_and_the_others_go_on() {
+    let home = tempfile::tempdir().unwrap();
+    let empty = home.path().join("empty");
+    std::fs::create_dir_all(empty.join("train/a")).unwrap();
+    // Row 1 reads a folder without images: it passes the checks (the folder exists) and fails
+    // when its run opens the data. Row 2 (one at a time: the base plus its own change, so the
+    // built-in data) runs anyway; --resume tries row 1 again.
+    let text = STUDY
+        .replace("seeds = 2", "seeds = 1")
+        .replace("cumulative", "one-at-a-time")
+        .replace(
+            "name = \"baseline\"",
+            &format!(
+                "name = \"baseline\"\nset = [\"data.source=imagefolder:{}\"]",
+                empty.display()
+            ),
+        );
+    let text = &text[..text.find("[[row]]\nname = \"+ label smoothing\"").unwrap()];
+    let file = write_study(home.path(), text);
+    let dir = home.path().join("study");
+    let out = study(home.path(), &file, &dir);
+    assert!(
+        !out.status.success(),
+        "a study with a failed run exits non-zero"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("row 1 `baseline` seed 0 failed"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 run(s) failed"), "{stderr}");
+    let folders = run_folders(&dir);
+    assert!(folders[0][0].join("failed.txt").is_file());
+    assert_eq!(epochs(&folders[1][0]).len(), 3, "row 2 ran all the same");
+    let md = std::fs::read_to_string(dir.join("study.md")).unwrap();
+    assert!(md.contains("| 1 | baseline | 0/1 (1 failed) |"), "{md}");
+    assert!(md.contains("## Failed runs"), "{md}");
+    let out = run(botui(home.path()).arg("study").arg("--resume").arg(&dir));
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("1 runs already finished are kept; 1 to run"),
+        "{stdout}"
+    );
+}
