@@ -137,7 +137,7 @@ impl Change {
                     config.model.variant = v;
                 }
             }
-            What::Data(d) => config.data.source = d.clone(),
+            What::Data(d) => config.data.source = d.as_str().into(),
             What::Device(d) => {
                 config.device =
                     DeviceName::from_str(d).map_err(|e| wrong(format!("device: {e}")))?;
@@ -683,7 +683,7 @@ fn set_changes(set: &[Spanned<String>]) -> Vec<Change> {
 /// Why the data of a config is not there (a folder that does not exist), before a run finds
 /// out an hour in.
 fn missing_data(config: &RunConfig) -> Option<String> {
-    let path = match DataSource::parse(&config.data.source).ok()? {
+    let path = match config.data.source.parsed().ok()? {
         DataSource::Builtin => return None,
         DataSource::ImageFolder(p)
         | DataSource::Cifar10(p)
