@@ -99,7 +99,8 @@ pub fn run_study(args: StudyArgs) -> anyhow::Result<()> {
             let library = StudyLibrary::load_user().context("cannot read the user studies")?;
             let file = library.open(args.study.as_deref().expect("clap requires it"))?;
             let plan = botui::study::plan(&file, &overrides(&args), &presets)?;
-            check_devices(&plan, &args.devices)?;
+            plan.check_devices(&args.devices)
+                .map_err(anyhow::Error::msg)?;
             if args.dry_run {
                 print!("{}", describe(&plan));
                 println!("--dry-run: nothing was run.");
@@ -118,7 +119,8 @@ pub fn run_study(args: StudyArgs) -> anyhow::Result<()> {
         }
     };
     if args.resume.is_some() {
-        check_devices(&plan, &args.devices)?;
+        plan.check_devices(&args.devices)
+            .map_err(anyhow::Error::msg)?;
         if args.dry_run {
             print!("{}", describe(&plan));
             println!("--dry-run: nothing was run.");
@@ -159,25 +161,6 @@ fn resume(path: &Path, seeds: Option<usize>) -> anyhow::Result<(StudyDir, StudyP
         }
     }
     Ok((dir, plan))
-}
-
-/// Every device the study would train on answers here, before anything runs.
-fn check_devices(plan: &StudyPlan, requested: &[DeviceName]) -> anyhow::Result<()> {
-    let mut devices: Vec<DeviceName> = requested.to_vec();
-    if devices.is_empty() {
-        let configs = plan.rows.iter().map(|r| &r.config);
-        devices.extend(
-            configs
-                .chain(plan.teachers.iter().map(|t| &t.config))
-                .map(|c| c.device),
-        );
-    }
-    devices.dedup();
-    for d in devices {
-        d.resolve()
-            .with_context(|| format!("the study trains on {d}"))?;
-    }
-    Ok(())
 }
 
 /// The plan as `--dry-run` prints it.

@@ -30,14 +30,15 @@ pub enum Action {
     OpenEditor,
     SavePreset,
     Scale,
-    /// The workbench's tabs: setup, training, past runs.
+    /// The workbench's tabs: setup, training, past runs, studies.
     TabSetup,
     TabTrain,
     TabRuns,
+    TabStudy,
 }
 
 /// (action, name in files, what it does, default keys)
-const ACTIONS: [(Action, &str, &str, &[&str]); 21] = [
+const ACTIONS: [(Action, &str, &str, &[&str]); 22] = [
     (
         Action::Start,
         "start",
@@ -118,6 +119,12 @@ const ACTIONS: [(Action, &str, &str, &[&str]); 21] = [
         "tab_runs",
         "show the past runs tab",
         &["3"],
+    ),
+    (
+        Action::TabStudy,
+        "tab_study",
+        "show the study tab (a paper table, run with seeds)",
+        &["4"],
     ),
 ];
 

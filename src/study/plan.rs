@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::config::RunConfig;
+use crate::device::DeviceName;
 
 use super::spec::{Mode, PaperNumbers};
 
@@ -53,6 +54,26 @@ pub struct RunId {
 }
 
 impl StudyPlan {
+    /// Every device the study would train on (`requested`, or else each run's own) answers,
+    /// before anything runs.
+    pub fn check_devices(&self, requested: &[DeviceName]) -> Result<(), String> {
+        let mut devices: Vec<DeviceName> = requested.to_vec();
+        if devices.is_empty() {
+            let configs = self.rows.iter().map(|r| &r.config);
+            devices.extend(
+                configs
+                    .chain(self.teachers.iter().map(|t| &t.config))
+                    .map(|c| c.device),
+            );
+        }
+        devices.dedup();
+        for d in devices {
+            d.resolve()
+                .map_err(|e| format!("the study trains on {d}: {e:#}"))?;
+        }
+        Ok(())
+    }
+
     /// Every run, seed by seed: the first seed of every row comes first, so the table has a
     /// number in each row early and error bars fill in after.
     pub fn runs(&self) -> Vec<RunId> {

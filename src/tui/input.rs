@@ -34,9 +34,18 @@ impl App {
     pub fn on_action(&mut self, action: Action) -> Vec<Effect> {
         let phase = self.run.as_ref().map(|r| r.phase.clone());
         match action {
-            Action::Quit if self.run_active() => self.popup = Some(Popup::ConfirmQuit),
+            Action::Quit if self.busy() => self.popup = Some(Popup::ConfirmQuit),
             Action::Quit => return vec![Effect::Quit],
             Action::Help => self.popup = Some(Popup::Help),
+            // On the Study tab, start and stop act on the study.
+            Action::Start if self.tab == Tab::Study => return self.start_study(),
+            Action::Stop if self.tab == Tab::Study && self.study.is_active() => {
+                return if self.stop_study() {
+                    vec![Effect::StopStudy]
+                } else {
+                    Vec::new()
+                };
+            }
             Action::Start => return self.start(),
             Action::Pause if phase == Some(Phase::Running) => {
                 return vec![Effect::Command(TrainCommand::Pause)];
@@ -59,6 +68,7 @@ impl App {
             Action::TabSetup => self.tab = Tab::Setup,
             Action::TabTrain => self.tab = Tab::Train,
             Action::TabRuns => self.tab = Tab::Runs,
+            Action::TabStudy => self.tab = Tab::Study,
             Action::Up => self.move_by(-1),
             Action::Down => self.move_by(1),
             Action::Left => return self.step(-1),
@@ -88,6 +98,13 @@ impl App {
             );
             return Vec::new();
         }
+        if self.study.is_active() {
+            self.note(
+                LogLevel::Warning,
+                "a study is running: stop it (Study tab) before starting a run",
+            );
+            return Vec::new();
+        }
         if let Err(invalid) = self.config.validate() {
             for v in invalid.0 {
                 self.note(LogLevel::Error, format!("cannot start: {v}"));
@@ -100,15 +117,18 @@ impl App {
     }
 
     fn confirm_quit(&mut self) -> Vec<Effect> {
-        if !self.run_active() {
+        if !self.busy() {
             return vec![Effect::Quit];
         }
         self.quitting = true;
+        let mut effects = Vec::new();
         if self.run.as_mut().is_some_and(RunState::request_stop) {
-            vec![Effect::Command(TrainCommand::Stop)]
-        } else {
-            Vec::new()
+            effects.push(Effect::Command(TrainCommand::Stop));
         }
+        if self.stop_study() {
+            effects.push(Effect::StopStudy);
+        }
+        effects
     }
 
     fn move_by(&mut self, d: i32) {
@@ -118,6 +138,8 @@ impl App {
             PaneId::Tricks => self.trick_row = clamp(self.trick_row, self.trick_items().len()),
             PaneId::Log => self.log.scroll_by(-d),
             PaneId::RunList => self.runs.move_by(d),
+            PaneId::StudyList => self.study.move_by(d),
+            PaneId::StudyTable | PaneId::StudyCurves => self.study.move_row(d),
             _ => {}
         }
     }
@@ -237,6 +259,7 @@ impl App {
                 self.runs.open_selected();
                 Vec::new()
             }
+            PaneId::StudyList => self.start_study(),
             _ => Vec::new(),
         }
     }
@@ -400,6 +423,14 @@ impl App {
                         self.runs.open_selected();
                     }
                     self.runs.selected = i;
+                }
+            }
+            PaneId::StudyList => {
+                let n = self.study.list.len();
+                let h = inside.height.saturating_sub(6) as usize;
+                let i = list_offset(self.study.selected, n, h) + line;
+                if line < h && i < n {
+                    self.study.selected = i;
                 }
             }
             _ => {}

@@ -19,10 +19,8 @@ pub mod series;
 
 pub mod setup;
 pub mod stderr;
-// The Study tab is drawn only by its tests until it is wired into the workbench's tabs, once
-// issue 17 has reshaped app.rs and layout.rs.
-#[allow(dead_code)]
 pub mod study;
+mod study_app;
 pub mod style;
 pub mod terminal;
 #[cfg(test)]

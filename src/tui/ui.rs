@@ -16,8 +16,12 @@ use super::panes::metrics::{MetricsPane, progress_text};
 use super::panes::popups::{self, keys_of};
 use super::panes::runs::{RunListPane, RunViewPane};
 use super::panes::setup::SetupPane;
+use super::panes::study_curves::StudyCurvesPane;
+use super::panes::study_list::StudyListPane;
+use super::panes::study_table::StudyTablePane;
 use super::panes::tricks::TricksPane;
 use super::run::{Phase, format_duration};
+use super::study::StudyPhase;
 use super::style::Styles;
 use botui::config::{Action, Role};
 
@@ -60,6 +64,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             PaneId::Log => draw!(LogPane),
             PaneId::RunList => draw!(RunListPane),
             PaneId::RunView => draw!(RunViewPane),
+            PaneId::StudyList => draw!(StudyListPane),
+            PaneId::StudyTable => draw!(StudyTablePane),
+            PaneId::StudyCurves => draw!(StudyCurvesPane),
         }
     }
     status_bar(app, s, areas.status, buf);
@@ -90,7 +97,23 @@ fn tab_bar(app: &App, s: Styles<'_>, areas: &super::layout::Areas, buf: &mut Buf
             .render(Rect::new(end, areas.tab_bar.y, w, 1), buf);
         end += w;
     }
-    let Some(run) = app.run.as_ref() else {
+    let Some(run) = app.run.as_ref().filter(|_| !app.study.is_active()) else {
+        if let Some(c) = app.study.current.as_ref().filter(|c| c.phase.is_active()) {
+            let (done, all) = c.progress();
+            let line = Line::from(vec![
+                s.span(Role::Success, "● study "),
+                s.span(
+                    Role::Muted,
+                    format!(
+                        "{} · {done}/{all} runs · {} training ",
+                        c.plan.name,
+                        c.active.len()
+                    ),
+                ),
+            ]);
+            right_aligned(line, areas.tab_bar, end, buf);
+            return;
+        }
         let text = s.span(
             Role::Muted,
             format!("botui · {} ", app.config.model_config(2).display_name()),
@@ -162,7 +185,16 @@ pub fn status_keys(app: &App) -> Vec<(String, &'static str)> {
         None => {}
     }
     let mut out = Vec::new();
+    let study_tab = app.tab == super::app::Tab::Study;
+    let study_phase = app.study.current.as_ref().map(|c| c.phase);
     match app.run.as_ref().map(|r| &r.phase) {
+        // On the Study tab, start and stop act on the study (or on a run still training).
+        _ if study_tab && app.study.is_active() => {
+            if study_phase == Some(StudyPhase::Running) {
+                out.push((k(Action::Stop), "stop study"));
+            }
+        }
+        _ if study_tab && !app.run_active() => out.push((k(Action::Start), "run study")),
         Some(Phase::Running) => {
             out.push((k(Action::Pause), "pause"));
             out.push((k(Action::Stop), "stop"));
@@ -193,11 +225,21 @@ pub fn status_keys(app: &App) -> Vec<(String, &'static str)> {
             out.push((k(Action::Edit), "open"));
             out.push((k(Action::Toggle), "compare"));
         }
+        PaneId::StudyList => {
+            out.push((format!("{}{}", k(Action::Up), k(Action::Down)), "choose"));
+            out.push((k(Action::Edit), "run"));
+        }
+        PaneId::StudyTable | PaneId::StudyCurves => {
+            out.push((
+                format!("{}{}", k(Action::Up), k(Action::Down)),
+                "highlight row",
+            ));
+        }
         PaneId::Metrics | PaneId::Hardware | PaneId::RunView => {}
     }
     out.push((k(Action::FocusNext), "focus"));
     out.push((
-        format!("{}-{}", k(Action::TabSetup), k(Action::TabRuns)),
+        format!("{}-{}", k(Action::TabSetup), k(Action::TabStudy)),
         "tabs",
     ));
     out.push((k(Action::OpenEditor), "editor"));

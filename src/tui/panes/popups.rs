@@ -53,6 +53,22 @@ pub fn help(app: &App, s: Styles<'_>, area: Rect, buf: &mut Buffer) {
         Role::Muted,
         " In a value box: type, enter to keep, esc to cancel. Keys come from [keys] in config.toml.",
     )));
+    let first = |a: Action| {
+        keys_of(app, a)
+            .split(' ')
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    lines.push(Line::from(s.span(
+        Role::Muted,
+        format!(
+            " Study tab: {}/{} runs the selected study, {} stops it; `botui study --resume DIR` resumes.",
+            first(Action::Start),
+            first(Action::Edit),
+            first(Action::Stop)
+        ),
+    )));
     lines.push(Line::from(s.span(
         Role::Muted,
         if app.ui.mouse {

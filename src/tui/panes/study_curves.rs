@@ -7,8 +7,8 @@ use ratatui::widgets::{Paragraph, Widget};
 
 use botui::config::Role;
 
+use crate::tui::app::App;
 use crate::tui::panes::curves::{AccuracyChart, Curve};
-use crate::tui::study::StudyState;
 use crate::tui::style::Styles;
 
 /// Colors for the rows, in order (then again).
@@ -22,7 +22,7 @@ const ROW_ROLES: [Role; 6] = [
 ];
 
 pub struct StudyCurvesPane<'a> {
-    pub study: &'a StudyState,
+    pub app: &'a App,
     pub styles: Styles<'a>,
     pub focused: bool,
 }
@@ -31,7 +31,7 @@ impl Widget for StudyCurvesPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let s = self.styles;
         let block = s.block("Val top-1 by row (mean over seeds)", self.focused);
-        let Some(c) = &self.study.current else {
+        let Some(c) = &self.app.study.current else {
             Paragraph::new(s.span(Role::Muted, "The rows' curves appear as epochs finish."))
                 .block(block)
                 .render(area, buf);
@@ -45,7 +45,7 @@ impl Widget for StudyCurvesPane<'_> {
                 name: format!("{} {name}", i + 1),
                 points,
                 role: ROW_ROLES[i % ROW_ROLES.len()],
-                dim: i != self.study.row,
+                dim: i != self.app.study.row,
             })
             .collect();
         AccuracyChart {

@@ -5,13 +5,14 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
+use crate::tui::app::App;
 use crate::tui::layout::{inner, list_offset};
-use crate::tui::study::StudyState;
+use crate::tui::panes::popups::keys_of;
 use crate::tui::style::Styles;
-use botui::config::Role;
+use botui::config::{Action, Role};
 
 pub struct StudyListPane<'a> {
-    pub study: &'a StudyState,
+    pub app: &'a App,
     pub styles: Styles<'a>,
     pub focused: bool,
 }
@@ -19,7 +20,7 @@ pub struct StudyListPane<'a> {
 impl Widget for StudyListPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let s = self.styles;
-        let st = self.study;
+        let st = &self.app.study;
         let block = s.block(format!("Studies · {}", st.list.len()), self.focused);
         let body = inner(area);
         block.render(area, buf);
@@ -59,10 +60,17 @@ impl Widget for StudyListPane<'_> {
         let about = st
             .selected_entry()
             .map_or(String::new(), |e| e.description.clone());
+        let key = |a: Action| {
+            let keys = keys_of(self.app, a);
+            keys.split(' ').next().unwrap_or_default().to_string()
+        };
         let hint = if st.is_active() {
-            "x: stop the study (runs save a checkpoint)"
+            format!(
+                "{}: stop the study (runs save a checkpoint)",
+                key(Action::Stop)
+            )
         } else {
-            "enter: run the selected study"
+            format!("{}: run the selected study", key(Action::Edit))
         };
         Paragraph::new(vec![
             Line::from(s.span(Role::Muted, about)),

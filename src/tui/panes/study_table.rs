@@ -10,11 +10,12 @@ use ratatui::widgets::{Paragraph, Widget};
 use botui::config::Role;
 use botui::study::results::{Deltas, RowResult, format_delta, format_spread};
 
-use crate::tui::study::{StudyPhase, StudyRun, StudyState};
+use crate::tui::app::App;
+use crate::tui::study::{StudyPhase, StudyRun};
 use crate::tui::style::Styles;
 
 pub struct StudyTablePane<'a> {
-    pub study: &'a StudyState,
+    pub app: &'a App,
     pub styles: Styles<'a>,
     pub focused: bool,
 }
@@ -86,7 +87,7 @@ fn row_line(
 impl Widget for StudyTablePane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let s = self.styles;
-        let Some(c) = &self.study.current else {
+        let Some(c) = &self.app.study.current else {
             Paragraph::new(vec![
                 Line::from(s.span(Role::Muted, "No study yet: pick one and press enter.")),
                 Line::from(s.span(
@@ -117,7 +118,7 @@ impl Widget for StudyTablePane<'_> {
                 let above = i
                     .checked_sub(1)
                     .and_then(|j| r.rows[j].paper.map(|p| p.top1));
-                let highlighted = self.focused && i == self.study.row;
+                let highlighted = self.focused && i == self.app.study.row;
                 lines.push(row_line(i, row, above, highlighted, s));
             }
         }

@@ -13,7 +13,7 @@ use crate::tui::tricks::Item;
 use botui::config::tricks::find;
 
 /// The screen as text, one line per row, trailing blanks cut.
-fn screen(app: &mut App, width: u16, height: u16) -> String {
+pub(super) fn screen(app: &mut App, width: u16, height: u16) -> String {
     app.size = (width, height);
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|f| crate::tui::ui::draw(f, app)).unwrap();

@@ -10,8 +10,11 @@ use botui::study::{
 };
 use botui::train::TrainEvent;
 
+use super::{chord, key};
+use crate::tui::app::{App, Effect, Msg, PaneId, Popup, Tab};
 use crate::tui::fake;
 use crate::tui::study::{StudyEntry, StudyPhase, StudyState};
+use botui::config::KeyCode;
 
 pub fn plan() -> StudyPlan {
     let row = |name: &str, epochs: usize| PlannedRow {
@@ -181,7 +184,7 @@ fn row_curves_average_the_seeds_that_reached_each_epoch() {
 
 /// A Table 6-like study half way: rows 1 and 2 done, row 3 with two seeds of three (the third
 /// training now), row 4 not started.
-fn half_way() -> StudyState {
+fn half_way() -> App {
     use botui::study::results::Deltas;
     use botui::study::spec::PaperNumbers;
     use botui::study::stats::{Delta, Spread};
@@ -262,8 +265,8 @@ fn half_way() -> StudyState {
         rows[i].vs_above = delta(&rows[i - 1], &rows[i]);
         rows[i].vs_baseline = delta(&rows[0], &rows[i]);
     }
-    let mut st = StudyState::default();
-    st.set_list(
+    let mut app = super::app_with(RunConfig::default());
+    let list =
         [
             "table4-bs256-laptop",
             "table5-laptop",
@@ -276,29 +279,36 @@ fn half_way() -> StudyState {
                 "Table 6, MobileNet: efficient, then + cosine decay, + label smoothing, + mixup."
                     .into(),
         })
-        .collect(),
+        .collect();
+    app.update(Msg::StudiesListed(list, Vec::new()));
+    // Pick the third study and run it, as a person would.
+    app.update(Msg::Key(chord('4')));
+    app.update(Msg::Key(key(KeyCode::Down)));
+    app.update(Msg::Key(key(KeyCode::Down)));
+    assert_eq!(
+        app.update(Msg::Key(key(KeyCode::Enter))),
+        [Effect::StartStudy("table6-mobilenet-laptop".into())]
     );
-    st.selected = 2;
-    st.started(
-        PathBuf::from("/studies/20261129-table6-mobilenet-laptop"),
-        plan.clone(),
-    );
-    st.current.as_mut().unwrap().plan.name = "table6-mobilenet-laptop".into();
-    st.apply(&StudyEvent::Started {
+    plan.name = "table6-mobilenet-laptop".into();
+    app.update(Msg::StudyStarted {
+        dir: PathBuf::from("/studies/20261129-table6-mobilenet-laptop"),
+        plan: Box::new(plan),
+    });
+    let mut events = vec![StudyEvent::Started {
         finished: 0,
         to_run: 12,
-    });
+    }];
     let ran = (0..3).flat_map(|row| (0..3).map(move |seed| RunId { row, seed }));
     for id in ran {
         let run = RunRef::Row(id);
-        st.apply(&StudyEvent::RunStarted {
+        events.push(StudyEvent::RunStarted {
             run,
             dir: PathBuf::from("/x"),
             device: botui::device::DeviceName::Flex,
             resumed: false,
         });
         if id != (RunId { row: 2, seed: 2 }) {
-            st.apply(&StudyEvent::RunEnded {
+            events.push(StudyEvent::RunEnded {
                 run,
                 outcome: RunOutcome::Finished,
             });
@@ -306,11 +316,11 @@ fn half_way() -> StudyState {
     }
     let mut m = fake::epoch(3, 7, 0.1);
     m.val_top1 = 59.0;
-    st.apply(&StudyEvent::Train {
+    events.push(StudyEvent::Train {
         run: RunRef::Row(RunId { row: 2, seed: 2 }),
         event: TrainEvent::EpochEnd(m),
     });
-    st.apply(&StudyEvent::Results(Box::new(StudyResults {
+    events.push(StudyEvent::Results(Box::new(StudyResults {
         name: "table6-mobilenet-laptop".into(),
         description: String::new(),
         table: "Table 6".into(),
@@ -318,23 +328,21 @@ fn half_way() -> StudyState {
         seeds: 3,
         rows,
     })));
-    st.row = 1;
-    st
+    for e in events {
+        assert_eq!(app.update(Msg::Study(e)), []);
+    }
+    // Highlight the second row's curve from the table.
+    app.set_focus(PaneId::StudyTable);
+    app.update(Msg::Key(key(KeyCode::Down)));
+    app
 }
 
 #[test]
-fn the_table_shows_spreads_and_marks_noise_and_the_curves_overlay_the_rows() {
-    use ratatui::Terminal;
-    use ratatui::backend::TestBackend;
-    use ratatui::layout::{Constraint, Layout};
-
-    use crate::tui::panes::study_curves::StudyCurvesPane;
-    use crate::tui::panes::study_list::StudyListPane;
-    use crate::tui::panes::study_table::StudyTablePane;
-    use crate::tui::style::Styles;
-
-    let st = half_way();
-    let c = st.current.as_ref().unwrap();
+fn the_study_tab_shows_spreads_marks_noise_and_overlays_the_rows_curves() {
+    let mut app = half_way();
+    assert_eq!(app.tab, Tab::Study);
+    assert_eq!(app.study.row, 1);
+    let c = app.study.current.as_ref().unwrap();
     let rows = &c.results.as_ref().unwrap().rows;
     // efficient 70.8 72.0 69.6 (mean 70.8, std 1.2); + cosine 73.4 74.0 72.6 (73.333, 0.702):
     // +2.53 against a pooled std of 0.98, outside the noise; + label smoothing (73.0, 73.8):
@@ -344,48 +352,106 @@ fn the_table_shows_spreads_and_marks_noise_and_the_curves_overlay_the_rows() {
     assert_eq!(above(2).within_noise, Some(true));
     assert!(rows[3].vs_above.is_none());
     assert_eq!(c.progress(), (8, 12));
+    insta::assert_snapshot!(super::screens::screen(&mut app, 120, 40));
+}
 
-    let theme = crate::tui::app::builtin_theme();
-    let styles = Styles::new(&theme);
-    let mut terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
-    terminal
-        .draw(|f| {
-            let [left, right] =
-                Layout::horizontal([Constraint::Length(30), Constraint::Min(0)]).areas(f.area());
-            let [top, bottom] =
-                Layout::vertical([Constraint::Length(12), Constraint::Min(0)]).areas(right);
-            f.render_widget(
-                StudyListPane {
-                    study: &st,
-                    styles,
-                    focused: false,
-                },
-                left,
-            );
-            f.render_widget(
-                StudyTablePane {
-                    study: &st,
-                    styles,
-                    focused: true,
-                },
-                top,
-            );
-            f.render_widget(
-                StudyCurvesPane {
-                    study: &st,
-                    styles,
-                    focused: false,
-                },
-                bottom,
-            );
-        })
-        .unwrap();
-    let buf = terminal.backend().buffer();
-    let text: String = (0..30)
-        .map(|y| {
-            let line: String = (0..120).map(|x| buf[(x, y)].symbol()).collect();
-            format!("{}\n", line.trim_end())
-        })
-        .collect();
-    insta::assert_snapshot!(text);
+#[test]
+fn the_study_tab_draws_at_any_size() {
+    let mut app = half_way();
+    for (w, h) in [(1, 1), (10, 4), (33, 9), (80, 24), (99, 30), (250, 80)] {
+        let _ = super::screens::screen(&mut app, w, h);
+    }
+}
+
+#[test]
+fn a_study_starts_stops_and_finishes_through_the_app() {
+    let mut app = half_way();
+    // Another study, or a run, cannot start while this one trains.
+    assert_eq!(app.update(Msg::Key(chord('s'))), []);
+    app.update(Msg::Key(chord('1')));
+    assert_eq!(app.update(Msg::Key(chord('s'))), []);
+    assert!(app.run.is_none());
+    app.update(Msg::Key(chord('4')));
+    assert_eq!(app.update(Msg::Key(chord('x'))), [Effect::StopStudy]);
+    let phase = |app: &App| app.study.current.as_ref().unwrap().phase;
+    assert_eq!(phase(&app), StudyPhase::Stopping);
+    // A second stop sends nothing more.
+    assert_eq!(app.update(Msg::Key(chord('x'))), []);
+    let stopped = Msg::Study(StudyEvent::Finished {
+        stopped: true,
+        failed: 0,
+    });
+    assert_eq!(app.update(stopped), [Effect::ScanRuns]);
+    assert_eq!(phase(&app), StudyPhase::Stopped);
+    assert!(!app.busy());
+    // Now the selected study may start again.
+    assert_eq!(
+        app.update(Msg::Key(chord('s'))),
+        [Effect::StartStudy("table6-mobilenet-laptop".into())]
+    );
+}
+
+#[test]
+fn a_study_is_refused_while_a_run_trains() {
+    let mut app = super::started_app(3, 4);
+    app.update(Msg::StudiesListed(
+        vec![StudyEntry {
+            name: "table5-laptop".into(),
+            description: String::new(),
+        }],
+        Vec::new(),
+    ));
+    app.update(Msg::Key(chord('4')));
+    assert_eq!(app.update(Msg::Key(key(KeyCode::Enter))), []);
+    // x on the Study tab still stops the run, as no study trains.
+    assert_eq!(
+        app.update(Msg::Key(chord('x'))),
+        [Effect::Command(botui::train::TrainCommand::Stop)]
+    );
+}
+
+#[test]
+fn quitting_during_a_study_stops_it_and_quits_when_it_ends() {
+    let mut app = half_way();
+    assert_eq!(app.update(Msg::Key(chord('q'))), []);
+    assert_eq!(app.popup, Some(Popup::ConfirmQuit));
+    assert_eq!(app.update(Msg::Key(chord('y'))), [Effect::StopStudy]);
+    let run = RunRef::Row(RunId { row: 2, seed: 2 });
+    let ended = Msg::Study(StudyEvent::RunEnded {
+        run,
+        outcome: RunOutcome::Stopped,
+    });
+    assert_eq!(app.update(ended), []);
+    let finished = Msg::Study(StudyEvent::Finished {
+        stopped: true,
+        failed: 0,
+    });
+    assert_eq!(app.update(finished), [Effect::Quit]);
+}
+
+#[test]
+fn a_failed_run_and_the_runs_log_lines_reach_the_log() {
+    let mut app = half_way();
+    let run = RunRef::Row(RunId { row: 2, seed: 2 });
+    app.update(Msg::Study(StudyEvent::Train {
+        run,
+        event: TrainEvent::Log {
+            level: botui::train::LogLevel::Info,
+            message: "resumed at epoch 3".into(),
+        },
+    }));
+    app.update(Msg::Study(StudyEvent::RunEnded {
+        run,
+        outcome: RunOutcome::Failed("out of memory".into()),
+    }));
+    let lines: Vec<String> = app.log.lines.iter().map(|l| l.message.clone()).collect();
+    assert!(
+        lines.contains(&"row 3 s2: resumed at epoch 3".to_string()),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&"study row 3 s2 failed: out of memory".to_string()),
+        "{lines:?}"
+    );
+    assert_eq!(app.study.current.as_ref().unwrap().ended, 9);
 }
