@@ -99,11 +99,7 @@ pub fn run_study(args: StudyArgs) -> anyhow::Result<()> {
             let library = StudyLibrary::load_user().context("cannot read the user studies")?;
             let file = library.open(args.study.as_deref().expect("clap requires it"))?;
             let plan = botui::study::plan(&file, &overrides(&args), &presets)?;
-            plan.check_devices(&args.devices)
-                .map_err(anyhow::Error::msg)?;
-            if args.dry_run {
-                print!("{}", describe(&plan));
-                println!("--dry-run: nothing was run.");
+            if checked_dry_run(&plan, &args)? {
                 return Ok(());
             }
             let path = match &args.out {
@@ -118,17 +114,22 @@ pub fn run_study(args: StudyArgs) -> anyhow::Result<()> {
             (dir, plan)
         }
     };
-    if args.resume.is_some() {
-        plan.check_devices(&args.devices)
-            .map_err(anyhow::Error::msg)?;
-        if args.dry_run {
-            print!("{}", describe(&plan));
-            println!("--dry-run: nothing was run.");
-            return Ok(());
-        }
+    if args.resume.is_some() && checked_dry_run(&plan, &args)? {
+        return Ok(());
     }
     eprintln!("botui: study folder {}", dir.path.display());
     execute(dir, plan, args.devices)
+}
+
+/// Checks the devices the plan trains on; with --dry-run, prints the plan and says so (true).
+fn checked_dry_run(plan: &StudyPlan, args: &StudyArgs) -> anyhow::Result<bool> {
+    plan.check_devices(&args.devices)
+        .map_err(anyhow::Error::msg)?;
+    if args.dry_run {
+        print!("{}", describe(plan));
+        println!("--dry-run: nothing was run.");
+    }
+    Ok(args.dry_run)
 }
 
 fn overrides(args: &StudyArgs) -> Overrides {
