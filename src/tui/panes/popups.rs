@@ -8,6 +8,7 @@ use ratatui::widgets::{Clear, Paragraph, Widget, Wrap};
 use crate::tui::app::{App, InputBox};
 use crate::tui::layout::list_offset;
 use crate::tui::run::Phase;
+use crate::tui::study::StudyPhase;
 use crate::tui::style::Styles;
 use botui::config::{Action, Role};
 
@@ -86,7 +87,12 @@ pub fn help(app: &App, s: Styles<'_>, area: Rect, buf: &mut Buffer) {
 }
 
 pub fn confirm_quit(app: &App, s: Styles<'_>, area: Rect, buf: &mut Buffer) {
+    let study = app.study.current.as_ref().map(|c| c.phase);
     let what = match app.run.as_ref().map(|r| &r.phase) {
+        _ if study == Some(StudyPhase::Stopping) => {
+            "The study is stopping (each run saves a checkpoint)."
+        }
+        _ if study == Some(StudyPhase::Running) => "A study is training.",
         Some(Phase::Stopping) => "The run is stopping (saving a checkpoint).",
         _ => "A run is training.",
     };

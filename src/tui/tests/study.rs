@@ -415,6 +415,7 @@ fn quitting_during_a_study_stops_it_and_quits_when_it_ends() {
     let mut app = half_way();
     assert_eq!(app.update(Msg::Key(chord('q'))), []);
     assert_eq!(app.popup, Some(Popup::ConfirmQuit));
+    assert!(super::screens::screen(&mut app, 120, 40).contains("A study is training."));
     assert_eq!(app.update(Msg::Key(chord('y'))), [Effect::StopStudy]);
     let run = RunRef::Row(RunId { row: 2, seed: 2 });
     let ended = Msg::Study(StudyEvent::RunEnded {
