@@ -40,6 +40,7 @@ pub mod mnist;
 mod pixel;
 pub mod resample;
 pub mod rng;
+pub mod shard;
 pub mod source;
 mod splits;
 pub mod transform;
