@@ -9,6 +9,7 @@ use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
 
 use crate::config::RunConfig;
 use crate::device::DeviceName;
+use crate::dist::Ranks;
 use crate::model::ModelConfig;
 use crate::train::loss::soft_cross_entropy;
 use crate::train::optim::build_optimizer;
@@ -24,15 +25,21 @@ pub struct TrainBenchResult {
     pub images_per_sec: f64,
     /// "fused" (botui's training kernels) or "burn" (burn's composites).
     pub kernels: &'static str,
+    /// Data-parallel ranks (1: a single process). `batch` is per rank; `images_per_sec` counts
+    /// the images of all ranks.
+    pub ranks: usize,
 }
 
-/// Times `steps` training steps after `warmup` untimed ones.
+/// Times `steps` training steps after `warmup` untimed ones. With `ranks`, every step also
+/// averages the gradients over them (c10d's bucketed all-reduce), as data-parallel training
+/// does; each rank trains on its own `batch`.
 pub fn bench_train(
     model: &ModelConfig,
     device: DeviceName,
     batch: usize,
     warmup: usize,
     steps: usize,
+    mut ranks: Option<&mut Ranks>,
 ) -> Result<TrainBenchResult, String> {
     let base = device.resolve().map_err(|e| e.to_string())?;
     base.seed(0);
@@ -53,7 +60,10 @@ pub fn bench_train(
             let m = net.take().expect("the model is put back after every step");
             let logits = m.forward(x.clone());
             let loss = soft_cross_entropy(logits, targets.clone());
-            let grads = GradientsParams::from_grads(loss.backward(), &m);
+            let mut grads = GradientsParams::from_grads(loss.backward(), &m);
+            if let Some(r) = ranks.as_deref_mut() {
+                grads = r.all_reduce_grads(&m, grads, &[]).map_err(|e| e.to_string())?.0;
+            }
             net = Some(optim.step(0.01, m, grads));
         }
         sync(
@@ -61,11 +71,13 @@ pub fn bench_train(
             net.as_ref()
                 .expect("the model is put back after every step"),
         );
+        Ok::<(), String>(())
     };
-    run(warmup);
+    run(warmup)?;
     let start = Instant::now();
-    run(steps);
+    run(steps)?;
     let seconds = start.elapsed().as_secs_f64();
+    let world = ranks.as_ref().map_or(1, |r| r.world().size);
     Ok(TrainBenchResult {
         model: model.display_name(),
         device: device.to_string(),
@@ -73,12 +85,13 @@ pub fn bench_train(
         batch,
         steps,
         seconds,
-        images_per_sec: (steps * batch) as f64 / seconds,
+        images_per_sec: (steps * batch * world) as f64 / seconds,
         kernels: if crate::model::kernels::burn_composites() {
             "burn"
         } else {
             "fused"
         },
+        ranks: world,
     })
 }
 

@@ -6,6 +6,7 @@ mod data;
 mod devices;
 mod model;
 mod presets;
+mod ranks;
 mod study;
 mod train;
 

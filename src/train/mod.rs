@@ -10,6 +10,7 @@ pub mod loss;
 pub mod metrics;
 pub mod mixup;
 pub mod optim;
+pub mod parallel;
 pub mod persist;
 pub mod precision;
 mod request;
