@@ -96,7 +96,7 @@ struct Weights(Vec<f32>);
 impl ModuleVisitor for Weights {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
         self.0
-            .extend(param.val().into_data().convert::<f32>().to_vec::<f32>().unwrap());
+            .extend(param.val().into_data().convert::<f32>().try_into_vec::<f32>().unwrap());
     }
 }
 

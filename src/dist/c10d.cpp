@@ -144,8 +144,8 @@ int botui_c10d_has_nccl() {
 }
 
 // A TCPStore: the server (which also joins as a client) when `is_server`, else a client of
-// `host:port`. With `world > 0` the server waits, up to `timeout_ms`, until that many clients
-// have joined. `prefix` (may be empty) scopes every key, as torchrun's agent store needs.
+// `host:port`. With `world > 0` every rank counts itself in and the server waits, up to
+// `timeout_ms`, until `world` have. `prefix` (may be empty) scopes every key.
 char *botui_c10d_store_new(const char *host, uint16_t port, int is_server, int world,
                            int64_t timeout_ms, const char *prefix, BotuiStore **out) {
     return guarded([&] {

@@ -132,8 +132,9 @@ pub struct Store {
 unsafe impl Send for Store {}
 
 impl Store {
-    /// The store at `host:port`: hosted here when `server` (waiting up to `timeout` for `world`
-    /// ranks to join), else joined as a client. Keys go under `prefix`.
+    /// The store at `host:port`: hosted here when `server`, else joined as a client. Every
+    /// rank counts itself in, and the server waits up to `timeout` until `world` have (as
+    /// `torch.distributed`'s TCPStore with `wait_for_workers`). Keys go under `prefix`.
     pub fn connect(
         host: &str,
         port: u16,
@@ -152,7 +153,7 @@ impl Store {
                     host.as_ptr(),
                     port,
                     c_int::from(server),
-                    if server { world as c_int } else { 0 },
+                    world as c_int,
                     millis(timeout),
                     prefix.as_ptr(),
                     &mut raw,

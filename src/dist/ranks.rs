@@ -325,19 +325,25 @@ mod imp {
             let (ids, mut tensors) = (take.ids, take.tensors);
             // The extra numbers go in a bucket of their own (another dtype), summed, not
             // averaged: they are divided by the world size below, then multiplied back.
-            tensors.push(tch::Tensor::from_slice(extra).to_device(self.device));
+            if !extra.is_empty() {
+                tensors.push(tch::Tensor::from_slice(extra).to_device(self.device));
+            }
             let refs: Vec<&tch::Tensor> = tensors.iter().collect();
             let mut reduced = self
                 .group
                 .all_reduce(&refs, BUCKET_BYTES, true)
                 .map_err(|e| self.failed("the gradient all-reduce", e))?;
-            let sums = reduced.pop().expect("the extra tensor comes back");
             let world = self.world.size as f64;
-            let sums: Vec<f64> = Vec::<f64>::try_from(sums.to_device(tch::Device::Cpu))
-                .unwrap_or_default()
-                .into_iter()
-                .map(|v| v * world)
-                .collect();
+            let sums: Vec<f64> = if extra.is_empty() {
+                Vec::new()
+            } else {
+                let sums = reduced.pop().expect("the extra tensor comes back");
+                Vec::<f64>::try_from(sums.to_device(tch::Device::Cpu))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|v| v * world)
+                    .collect()
+            };
             let mut put = PutGrads {
                 grads: &mut grads,
                 ids,
