@@ -157,7 +157,9 @@ fn compile_c10d(torch: &LibTorch) {
 /// LibTorch (nothing to say), `Err(Some(why))` when a CUDA LibTorch lacks a header.
 #[cfg(feature = "tch")]
 fn nccl_includes(torch: &LibTorch) -> Result<Vec<PathBuf>, Option<String>> {
-    if !torch.lib.join("libtorch_cuda.so").is_file() || std::env::var("BOTUI_C10D_NCCL").is_ok_and(|v| v == "0") {
+    if !torch.lib.join("libtorch_cuda.so").is_file()
+        || std::env::var("BOTUI_C10D_NCCL").is_ok_and(|v| v == "0")
+    {
         return Err(None);
     }
     let nvidia = torch.include.join("../../nvidia");

@@ -95,8 +95,14 @@ struct Weights(Vec<f32>);
 
 impl ModuleVisitor for Weights {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        self.0
-            .extend(param.val().into_data().convert::<f32>().try_into_vec::<f32>().unwrap());
+        self.0.extend(
+            param
+                .val()
+                .into_data()
+                .convert::<f32>()
+                .try_into_vec::<f32>()
+                .unwrap(),
+        );
     }
 }
 
@@ -148,7 +154,11 @@ fn rank_main() {
     let model = train(&mine, B, SEED + rank as u64, Some(&mut ranks));
     ranks.finish().unwrap();
     let out = serde_json::json!({ "weights": weights(&model), "seen": &mine[..STEPS * B] });
-    std::fs::write(Path::new(&dir).join(format!("rank{rank}.json")), out.to_string()).unwrap();
+    std::fs::write(
+        Path::new(&dir).join(format!("rank{rank}.json")),
+        out.to_string(),
+    )
+    .unwrap();
 }
 
 fn read(dir: &Path, rank: usize) -> (Vec<f32>, Vec<usize>) {
@@ -162,7 +172,10 @@ fn read(dir: &Path, rank: usize) -> (Vec<f32>, Vec<usize>) {
 
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 #[test]
@@ -175,7 +188,13 @@ fn two_gloo_ranks_match_one_rank_with_twice_the_batch() {
     let mut children: Vec<_> = (0..2)
         .map(|rank| {
             Command::new(std::env::current_exe().unwrap())
-                .args(["rank_main", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+                .args([
+                    "rank_main",
+                    "--exact",
+                    "--ignored",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
                 .env(CHILD_DIR, dir.path())
                 .env("RANK", rank.to_string())
                 .env("WORLD_SIZE", "2")
@@ -220,7 +239,11 @@ fn two_gloo_ranks_match_one_rank_with_twice_the_batch() {
     tch::set_num_threads(1);
     let reference = weights(&train(&order, 2 * B, SEED, None));
     let diff = max_diff(&w0, &reference);
-    assert!(diff < TOLERANCE, "2 ranks x {B} vs 1 x {}: max |diff| {diff}", 2 * B);
+    assert!(
+        diff < TOLERANCE,
+        "2 ranks x {B} vs 1 x {}: max |diff| {diff}",
+        2 * B
+    );
     // The check can fail: one process with batch B alone lands elsewhere.
     let alone = weights(&train(&seen0, B, SEED, None));
     assert!(max_diff(&alone, &reference) > 100.0 * TOLERANCE);

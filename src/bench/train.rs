@@ -62,7 +62,10 @@ pub fn bench_train(
             let loss = soft_cross_entropy(logits, targets.clone());
             let mut grads = GradientsParams::from_grads(loss.backward(), &m);
             if let Some(r) = ranks.as_deref_mut() {
-                grads = r.all_reduce_grads(&m, grads, &[]).map_err(|e| e.to_string())?.0;
+                grads = r
+                    .all_reduce_grads(&m, grads, &[])
+                    .map_err(|e| e.to_string())?
+                    .0;
             }
             net = Some(optim.step(0.01, m, grads));
         }

@@ -117,9 +117,16 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     let device = super::ranks::rank_device(a.device, &world);
                     let leader = world.is_leader();
                     let mut ranks = Ranks::join(world, a.device)?;
-                    let r = bench_train(&config, device, a.batch, a.warmup, a.steps, Some(&mut ranks))
-                        .map_err(anyhow::Error::msg)
-                        .context("bench train")?;
+                    let r = bench_train(
+                        &config,
+                        device,
+                        a.batch,
+                        a.warmup,
+                        a.steps,
+                        Some(&mut ranks),
+                    )
+                    .map_err(anyhow::Error::msg)
+                    .context("bench train")?;
                     ranks.finish()?;
                     if !leader {
                         return Ok(());
@@ -236,7 +243,10 @@ fn bench_ranks(a: &TrainArgs, n: usize) -> anyhow::Result<()> {
     } else {
         println!("1 rank:  {one:.1} images/s");
         println!("{n} ranks: {many:.1} images/s (batch {} per rank)", a.batch);
-        println!("scaling efficiency: {:.1} % ({many:.1} / ({n} x {one:.1}))", 100.0 * efficiency);
+        println!(
+            "scaling efficiency: {:.1} % ({many:.1} / ({n} x {one:.1}))",
+            100.0 * efficiency
+        );
     }
     Ok(())
 }

@@ -98,7 +98,9 @@ mod tests {
 
     #[test]
     fn validation_reads_every_image_once() {
-        let mut all: Vec<usize> = (0..3).flat_map(|r| Shard::new(r, 3).val_order(10)).collect();
+        let mut all: Vec<usize> = (0..3)
+            .flat_map(|r| Shard::new(r, 3).val_order(10))
+            .collect();
         all.sort();
         assert_eq!(all, (0..10).collect::<Vec<_>>());
         assert_eq!(Shard::new(2, 3).val_order(10), [2, 5, 8]);
@@ -108,7 +110,10 @@ mod tests {
     fn the_global_batch_must_split_evenly() {
         assert!(Shard::new(0, 4).check_batch(256).is_ok());
         let err = Shard::new(0, 3).check_batch(256).unwrap_err();
-        assert!(err.contains("batch_size = 256") && err.contains("3 ranks"), "{err}");
+        assert!(
+            err.contains("batch_size = 256") && err.contains("3 ranks"),
+            "{err}"
+        );
         assert!(Shard::new(0, 4).check_batch(2).is_err());
     }
 

@@ -83,7 +83,10 @@ pub fn first_host(list: &str) -> Result<String, HostListError> {
         list: list.to_string(),
         why: e.why,
     })?;
-    Ok(hosts.into_iter().next().expect("expand returns at least one host"))
+    Ok(hosts
+        .into_iter()
+        .next()
+        .expect("expand returns at least one host"))
 }
 
 /// Splits on the commas outside brackets.
@@ -118,7 +121,9 @@ fn bracket(inside: &str) -> Result<Vec<String>, String> {
         let (lo, hi) = part.split_once('-').unwrap_or((part, part));
         let number = |s: &str| {
             if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-                Err(format!("'{part}' in '[{inside}]' is not a number or a range lo-hi"))
+                Err(format!(
+                    "'{part}' in '[{inside}]' is not a number or a range lo-hi"
+                ))
             } else {
                 s.parse::<u64>()
                     .map_err(|_| format!("'{s}' in '[{inside}]' is too large"))

@@ -360,9 +360,21 @@ mod tests {
 
     #[test]
     fn launch_flags_are_left_out_of_a_rank_s_command() {
-        let args = ["train", "--nproc", "2", "--epochs", "1", "--master-port=29999", "--out", "x"];
+        let args = [
+            "train",
+            "--nproc",
+            "2",
+            "--epochs",
+            "1",
+            "--master-port=29999",
+            "--out",
+            "x",
+        ];
         let kept = without_flags(args.map(OsString::from), &["--nproc", "--master-port"]);
-        assert_eq!(kept, ["train", "--epochs", "1", "--out", "x"].map(OsString::from));
+        assert_eq!(
+            kept,
+            ["train", "--epochs", "1", "--out", "x"].map(OsString::from)
+        );
     }
 
     #[test]
@@ -380,18 +392,27 @@ mod tests {
     #[test]
     fn a_killed_rank_stops_the_others_and_is_named() {
         // Rank 1 kills itself; rank 0 would sleep far longer than the test allows.
-        let launch = sh(2, r#"if [ "$RANK" = 1 ]; then kill -9 $$; fi; exec sleep 600"#);
+        let launch = sh(
+            2,
+            r#"if [ "$RANK" = 1 ]; then kill -9 $$; fi; exec sleep 600"#,
+        );
         let started = Instant::now();
         let err = run(&launch).unwrap_err().to_string();
-        assert!(err.contains("rank 1 was killed by signal 9 (SIGKILL)"), "{err}");
+        assert!(
+            err.contains("rank 1 was killed by signal 9 (SIGKILL)"),
+            "{err}"
+        );
         assert!(started.elapsed() < Duration::from_secs(60), "{err}");
     }
 
     #[test]
     fn a_failing_rank_is_named_with_its_status() {
-        let err = run(&sh(3, r#"if [ "$RANK" = 2 ]; then exit 7; fi; exec sleep 600"#))
-            .unwrap_err()
-            .to_string();
+        let err = run(&sh(
+            3,
+            r#"if [ "$RANK" = 2 ]; then exit 7; fi; exec sleep 600"#,
+        ))
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("rank 2 exited with status 7"), "{err}");
     }
 
@@ -402,6 +423,9 @@ mod tests {
         let mut launch = sh(2, "true");
         launch.master_port = Some(port);
         let err = run(&launch).unwrap_err().to_string();
-        assert!(err.contains(&format!("port {port} is already in use")), "{err}");
+        assert!(
+            err.contains(&format!("port {port} is already in use")),
+            "{err}"
+        );
     }
 }

@@ -77,7 +77,10 @@ fn beat(store: Store, rank: usize, size: usize, stall: Duration, stop: Arc<Atomi
         match store.add(&alive_key(rank), 1) {
             Ok(_) => store_ok = Instant::now(),
             Err(e) if store_ok.elapsed() >= stall => {
-                give_up(rank, &format!("the run's rendezvous store is unreachable ({e})"));
+                give_up(
+                    rank,
+                    &format!("the run's rendezvous store is unreachable ({e})"),
+                );
             }
             Err(_) => {}
         }

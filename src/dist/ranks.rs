@@ -54,7 +54,11 @@ pub enum DistError {
         "rank {rank}: cannot open the rendezvous at {addr}:{port}: port {port} is already in use \
          on this machine (another run?); choose another with --master-port or MASTER_PORT"
     )]
-    PortInUse { rank: usize, addr: String, port: u16 },
+    PortInUse {
+        rank: usize,
+        addr: String,
+        port: u16,
+    },
     #[error("rank {rank}: rendezvous at {addr}:{port} ({launcher}) failed: {message}")]
     Rendezvous {
         rank: usize,
@@ -245,8 +249,8 @@ mod imp {
                 }
                 _ => (Backend::Gloo, tch::Device::Cpu),
             };
-            let group = Group::new(&store, backend, world.rank, world.size, timeout)
-                .map_err(rendezvous)?;
+            let group =
+                Group::new(&store, backend, world.rank, world.size, timeout).map_err(rendezvous)?;
             let beat = store.try_clone().map_err(rendezvous)?;
             let liveness = Liveness::start(beat, world.rank, world.size, timeout);
             Ok(Ranks {
@@ -389,8 +393,7 @@ mod imp {
         /// Turns a failed c10d call into an error that names the lost rank, when one is.
         fn failed(&self, during: &str, e: C10dError) -> DistError {
             let rank = self.world.rank;
-            match liveness::lost_ranks(&self.store, rank, self.world.size, Duration::from_secs(3))
-            {
+            match liveness::lost_ranks(&self.store, rank, self.world.size, Duration::from_secs(3)) {
                 Ok(lost) if !lost.is_empty() => DistError::Lost {
                     rank,
                     lost,

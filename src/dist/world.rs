@@ -60,10 +60,7 @@ pub enum WorldError {
         expected: String,
     },
     #[error("{var} is not set, but {because}")]
-    Missing {
-        var: &'static str,
-        because: String,
-    },
+    Missing { var: &'static str, because: String },
     #[error("{0}")]
     HostList(#[from] hostlist::HostListError),
 }
@@ -135,7 +132,11 @@ fn checked(world: World) -> Result<Option<World>, WorldError> {
         return Err(WorldError::Bad {
             var: "RANK",
             value: world.rank.to_string(),
-            expected: format!("ranks are numbered 0..{} in a world of {}", world.size - 1, world.size),
+            expected: format!(
+                "ranks are numbered 0..{} in a world of {}",
+                world.size - 1,
+                world.size
+            ),
         });
     }
     Ok((world.size > 1).then_some(world))
@@ -247,7 +248,10 @@ mod tests {
     fn nothing_set_is_a_single_process() {
         assert_eq!(world(&[]).unwrap(), None);
         assert_eq!(world(&[("WORLD_SIZE", "1"), ("RANK", "0")]).unwrap(), None);
-        assert_eq!(world(&[("SLURM_PROCID", "0"), ("SLURM_NTASKS", "1")]).unwrap(), None);
+        assert_eq!(
+            world(&[("SLURM_PROCID", "0"), ("SLURM_NTASKS", "1")]).unwrap(),
+            None
+        );
     }
 
     #[test]
@@ -309,7 +313,10 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!((w.rank, w.size, w.local_rank), (5, 8, 1));
-        assert_eq!(w.master_addr, "gpu08", "the step's first node, not the job's");
+        assert_eq!(
+            w.master_addr, "gpu08",
+            "the step's first node, not the job's"
+        );
         assert_eq!(w.master_port, DEFAULT_PORT + 456);
         assert_eq!(w.launcher, Launcher::Slurm);
         let w = world(&[
@@ -328,14 +335,53 @@ mod tests {
     fn bad_values_name_the_variable() {
         let cases: &[(&[(&str, &str)], &str)] = &[
             (&[("RANK", "0"), ("WORLD_SIZE", "two")], "WORLD_SIZE=two"),
-            (&[("RANK", "2"), ("WORLD_SIZE", "2"), ("MASTER_ADDR", "h"), ("MASTER_PORT", "1")], "RANK=2"),
+            (
+                &[
+                    ("RANK", "2"),
+                    ("WORLD_SIZE", "2"),
+                    ("MASTER_ADDR", "h"),
+                    ("MASTER_PORT", "1"),
+                ],
+                "RANK=2",
+            ),
             (&[("RANK", "0"), ("WORLD_SIZE", "0")], "WORLD_SIZE=0"),
-            (&[("RANK", "0"), ("WORLD_SIZE", "2"), ("MASTER_PORT", "1")], "MASTER_ADDR is not set"),
-            (&[("RANK", "0"), ("WORLD_SIZE", "2"), ("MASTER_ADDR", "h")], "MASTER_PORT is not set"),
-            (&[("RANK", "0"), ("WORLD_SIZE", "2"), ("MASTER_ADDR", "h"), ("MASTER_PORT", "70000")], "MASTER_PORT=70000"),
-            (&[("WORLD_SIZE", "2"), ("MASTER_ADDR", "h"), ("MASTER_PORT", "1")], "RANK is not set"),
-            (&[("SLURM_PROCID", "0"), ("SLURM_NTASKS", "2")], "SLURM_JOB_NODELIST"),
-            (&[("SLURM_PROCID", "0"), ("SLURM_NTASKS", "2"), ("SLURM_JOB_NODELIST", "n[1-")], "bad Slurm host list"),
+            (
+                &[("RANK", "0"), ("WORLD_SIZE", "2"), ("MASTER_PORT", "1")],
+                "MASTER_ADDR is not set",
+            ),
+            (
+                &[("RANK", "0"), ("WORLD_SIZE", "2"), ("MASTER_ADDR", "h")],
+                "MASTER_PORT is not set",
+            ),
+            (
+                &[
+                    ("RANK", "0"),
+                    ("WORLD_SIZE", "2"),
+                    ("MASTER_ADDR", "h"),
+                    ("MASTER_PORT", "70000"),
+                ],
+                "MASTER_PORT=70000",
+            ),
+            (
+                &[
+                    ("WORLD_SIZE", "2"),
+                    ("MASTER_ADDR", "h"),
+                    ("MASTER_PORT", "1"),
+                ],
+                "RANK is not set",
+            ),
+            (
+                &[("SLURM_PROCID", "0"), ("SLURM_NTASKS", "2")],
+                "SLURM_JOB_NODELIST",
+            ),
+            (
+                &[
+                    ("SLURM_PROCID", "0"),
+                    ("SLURM_NTASKS", "2"),
+                    ("SLURM_JOB_NODELIST", "n[1-"),
+                ],
+                "bad Slurm host list",
+            ),
         ];
         for (vars, needle) in cases {
             let err = world(vars).unwrap_err().to_string();
