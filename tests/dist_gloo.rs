@@ -84,6 +84,7 @@ fn batch(indices: &[usize], device: &Device) -> (Tensor<2>, Tensor<2>) {
     (x, y.one_hot(CLASSES).float())
 }
 
+#[allow(clippy::field_reassign_with_default)] // reads as "the default, except"
 fn config() -> RunConfig {
     let mut c = RunConfig::default();
     c.optimizer.weight_decay = 1e-3;
