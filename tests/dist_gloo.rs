@@ -5,6 +5,9 @@
 //!
 //! The model has no BatchNorm, so per-replica statistics cannot change the math; rank 1 starts
 //! from other random weights, so the test also checks that rank 0's weights are broadcast.
+//!
+//! A second test kills one of two ranks with SIGKILL mid-training, with no supervisor (as under
+//! `srun`): the other must exit non-zero within 60 s, naming the lost rank.
 #![cfg(feature = "tch")]
 
 use std::path::Path;
@@ -23,6 +26,8 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 const CHILD_DIR: &str = "BOTUI_TEST_DIST_DIR";
+/// Set for the ranks of the kill test: train until the other rank is gone.
+const FOREVER: &str = "BOTUI_TEST_DIST_FOREVER";
 const FEATURES: usize = 6;
 const CLASSES: usize = 4;
 const IMAGES: usize = 40;
@@ -149,6 +154,9 @@ fn rank_main() {
     let world = World::from_env().unwrap().expect("started as a rank");
     let rank = world.rank;
     let mut ranks = Ranks::join(world, DeviceName::LibTorch).unwrap();
+    if std::env::var(FOREVER).is_ok() {
+        train_until_lost(&mut ranks, Path::new(&dir));
+    }
     let shard = Shard::new(rank, 2);
     let mine = shard.train_order(&epoch_order(), 2 * B);
     // Rank 1 draws other initial weights: only the broadcast makes them rank 0's.
@@ -248,4 +256,84 @@ fn two_gloo_ranks_match_one_rank_with_twice_the_batch() {
     // The check can fail: one process with batch B alone lands elsewhere.
     let alone = weights(&train(&seen0, B, SEED, None));
     assert!(max_diff(&alone, &reference) > 100.0 * TOLERANCE);
+}
+
+/// Steps until a collective fails; prints the error and exits 1, as a botui rank does.
+fn train_until_lost(ranks: &mut Ranks, dir: &Path) -> ! {
+    let device = DeviceName::LibTorch.resolve().unwrap();
+    let ad = device.autodiff();
+    let mut model = ranks.broadcast_module(Mlp::new(&ad)).unwrap();
+    let mut optim = build_optimizer(&config());
+    let order = epoch_order();
+    for step in 0.. {
+        let start = (step * B) % (IMAGES - B);
+        let (x, y) = batch(&order[start..start + B], &ad);
+        let loss = soft_cross_entropy(model.forward(x), y);
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        match ranks.all_reduce_grads(&model, grads, &[]) {
+            Ok((grads, _)) => model = optim.step(0.1, model, grads),
+            Err(e) => {
+                eprintln!("error: {e}");
+                std::process::exit(1);
+            }
+        }
+        if step == 3 {
+            let rank = ranks.world().rank;
+            std::fs::write(dir.join(format!("stepping{rank}")), "").unwrap();
+        }
+    }
+    unreachable!()
+}
+
+#[test]
+fn a_killed_rank_is_named_by_the_survivor_within_60_s() {
+    if std::env::var(CHILD_DIR).is_ok() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = botui::dist::launch::rendezvous_port(None).unwrap();
+    let mut ranks: Vec<_> = (0..2)
+        .map(|rank| {
+            Command::new(std::env::current_exe().unwrap())
+                .args(["rank_main", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+                .env(CHILD_DIR, dir.path())
+                .env(FOREVER, "1")
+                .env("SLURM_PROCID", rank.to_string())
+                .env("SLURM_NTASKS", "2")
+                .env("SLURM_JOB_NODELIST", "127.0.0.1")
+                .env("MASTER_PORT", port.to_string())
+                .env("BOTUI_DIST_TIMEOUT", "120")
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(240);
+    while !(0..2).all(|r| dir.path().join(format!("stepping{r}")).exists()) {
+        assert!(Instant::now() < deadline, "the ranks did not start stepping in 240 s");
+        for (rank, child) in ranks.iter_mut().enumerate() {
+            assert!(child.try_wait().unwrap().is_none(), "rank {rank} ended early");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut victim = ranks.pop().unwrap();
+    victim.kill().unwrap(); // SIGKILL
+    victim.wait().unwrap();
+    let killed = Instant::now();
+    let mut survivor = ranks.pop().unwrap();
+    let status = loop {
+        if let Some(status) = survivor.try_wait().unwrap() {
+            break status;
+        }
+        if killed.elapsed() > Duration::from_secs(60) {
+            let _ = survivor.kill();
+            panic!("rank 0 still runs 60 s after rank 1 was killed");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut survivor.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(!status.success(), "{stderr}");
+    assert!(stderr.contains("rank 0: lost rank 1"), "{stderr}");
 }
