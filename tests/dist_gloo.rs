@@ -295,7 +295,13 @@ fn a_killed_rank_is_named_by_the_survivor_within_60_s() {
     let mut ranks: Vec<_> = (0..2)
         .map(|rank| {
             Command::new(std::env::current_exe().unwrap())
-                .args(["rank_main", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+                .args([
+                    "rank_main",
+                    "--exact",
+                    "--ignored",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
                 .env(CHILD_DIR, dir.path())
                 .env(FOREVER, "1")
                 .env("SLURM_PROCID", rank.to_string())
@@ -311,9 +317,15 @@ fn a_killed_rank_is_named_by_the_survivor_within_60_s() {
         .collect();
     let deadline = Instant::now() + Duration::from_secs(240);
     while !(0..2).all(|r| dir.path().join(format!("stepping{r}")).exists()) {
-        assert!(Instant::now() < deadline, "the ranks did not start stepping in 240 s");
+        assert!(
+            Instant::now() < deadline,
+            "the ranks did not start stepping in 240 s"
+        );
         for (rank, child) in ranks.iter_mut().enumerate() {
-            assert!(child.try_wait().unwrap().is_none(), "rank {rank} ended early");
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "rank {rank} ended early"
+            );
         }
         std::thread::sleep(Duration::from_millis(100));
     }

@@ -38,6 +38,7 @@ fn best_top1(device: DeviceName) -> f64 {
             config: config(device),
             run_dir: dir.path().join("run"),
             resume: false,
+            world: None,
         },
         botui::data::source_factory(),
     );
@@ -91,6 +92,7 @@ fn libtorch_bf16_learns_where_the_cpu_has_bf16() {
             config: c,
             run_dir: dir.path().join("run"),
             resume: false,
+            world: None,
         },
         botui::data::source_factory(),
     );

@@ -114,7 +114,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             set_threads(a.threads)?;
             let r = match World::from_env()? {
                 Some(world) => {
-                    let device = super::ranks::rank_device(a.device, &world);
+                    let device = world.device(a.device);
                     let leader = world.is_leader();
                     let mut ranks = Ranks::join(world, a.device)?;
                     let r = bench_train(

@@ -13,6 +13,7 @@
 use std::fmt;
 
 use super::hostlist;
+use crate::device::DeviceName;
 
 /// The port torchrun and `torch.distributed` use when none is given.
 pub const DEFAULT_PORT: u16 = 29500;
@@ -87,6 +88,16 @@ impl World {
 
     pub fn is_leader(&self) -> bool {
         self.rank == 0
+    }
+
+    /// The device this rank computes on when the run is configured for `configured`:
+    /// `cuda:LOCAL_RANK` for a GPU run (counted within `CUDA_VISIBLE_DEVICES`, which botui's
+    /// launcher sets to the GPUs asked for), `configured` itself otherwise.
+    pub fn device(&self, configured: DeviceName) -> DeviceName {
+        match configured {
+            DeviceName::Cuda(_) => DeviceName::Cuda(self.local_rank),
+            other => other,
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! One training iteration as named parts: the mix plan, the targets, the forward pass in the
 //! run's precision, the loss (with or without a teacher) and the gradients (with loss
-//! scaling). One function per trick's effect on the step; the session strings them together
-//! and applies the optimizer.
+//! scaling). One function per trick's effect on the step; the session strings them together,
+//! averages the gradients over the ranks of a data-parallel run, and applies the optimizer.
 
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, FloatDType, Tensor};
@@ -167,15 +167,22 @@ impl Step {
         }
     }
 
-    /// Loss scaling: the gradients of the scaled loss, unscaled; a skip where FP16 overflowed.
-    pub(super) fn gradients(&mut self, loss: Tensor<1>, model: &Model) -> Update {
+    /// The gradients of the loss, scaled by the loss scale when FP16 scales it (a rank of a
+    /// data-parallel run averages them over the ranks before [`Self::update`]).
+    pub(super) fn backward(&self, loss: Tensor<1>, model: &Model) -> GradientsParams {
         let scale = self.scaler.as_ref().map_or(1.0, |s| s.scale);
         let loss = if scale != 1.0 {
             loss.mul_scalar(scale)
         } else {
             loss
         };
-        let mut grads = GradientsParams::from_grads(loss.backward(), model);
+        GradientsParams::from_grads(loss.backward(), model)
+    }
+
+    /// Loss scaling: the gradients unscaled; a skip where FP16 overflowed. After the
+    /// all-reduce an overflow on any rank is an overflow on every rank, so all ranks skip the
+    /// same steps and keep the same loss scale.
+    pub(super) fn update(&mut self, model: &Model, mut grads: GradientsParams) -> Update {
         if let Some(scaler) = self.scaler.as_mut()
             && !scaler.unscale(model, &mut grads)
         {

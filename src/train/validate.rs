@@ -1,12 +1,18 @@
-//! Validation: plain cross entropy, top-1 and top-5 of a model over the validation split.
+//! Validation: plain cross entropy, top-1 and top-5 of a model over the validation split. A
+//! rank of a data-parallel run validates rank 0's model on its share of the split (every
+//! `ranks`-th image) and the counts are summed over the ranks, so the numbers equal a
+//! single-device evaluation.
 
+use burn::module::AutodiffModule;
 use burn::tensor::Device;
 
 use crate::model::Model;
 
 use super::error::TrainError;
 use super::loss::{TargetSmoothing, soft_cross_entropy, soft_targets, targets_tensor};
-use super::metrics::{Running, correct_top_k};
+use super::metrics::correct_top_k;
+use super::parallel::ValTotals;
+use super::session::Session;
 use super::source::BatchSource;
 
 /// One pass over the validation split.
@@ -18,37 +24,72 @@ pub(super) struct Validation {
     pub top5: f64,
 }
 
-/// Validates `model` (in eval mode, on `device`) with batches of `batch_size`.
-pub(super) fn validate(
+impl Validation {
+    /// The numbers of the counts over the whole split; an error when it had no image.
+    fn of(totals: ValTotals) -> Result<Validation, TrainError> {
+        if totals.images < 0.5 {
+            return Err(TrainError::Data("the validation set is empty".into()));
+        }
+        let pct = |n: f64| 100.0 * n / totals.images;
+        Ok(Validation {
+            loss: totals.loss_sum / totals.images,
+            top1: pct(totals.top1),
+            top5: pct(totals.top5),
+        })
+    }
+}
+
+impl Session {
+    /// Validates the model as it is now (in eval mode), over the ranks when there are several.
+    pub(super) fn validate(
+        &mut self,
+        source: &mut dyn BatchSource,
+    ) -> Result<Validation, TrainError> {
+        if let Some(p) = self.parallel.as_mut() {
+            // Every rank evaluates (and goes on training) with rank 0's BatchNorm statistics.
+            let model = self.model.take().expect("model present between steps");
+            self.model = Some(p.share_eval_model(model)?);
+        }
+        let eval = self.model().valid();
+        let local = count(
+            &eval,
+            source,
+            self.config.batch_size,
+            self.classes,
+            &self.device,
+        )?;
+        let totals = match self.parallel.as_mut() {
+            Some(p) => p.sum_val(local)?,
+            None => local,
+        };
+        Validation::of(totals)
+    }
+}
+
+/// The loss sum and top-1/top-5 counts of `model` (in eval mode, on `device`) over this
+/// process's validation images, in batches of `batch_size`.
+fn count(
     model: &Model,
     source: &mut dyn BatchSource,
     batch_size: usize,
     classes: usize,
     device: &Device,
-) -> Result<Validation, TrainError> {
+) -> Result<ValTotals, TrainError> {
     let k5 = 5.min(classes);
-    let mut loss = Running::default();
-    let (mut top1, mut top5, mut seen) = (0usize, 0usize, 0usize);
+    let mut totals = ValTotals::default();
     for batch in source.val_epoch(batch_size) {
         let batch = batch.map_err(TrainError::Data)?;
         let logits = model.forward(batch.images_tensor(device));
         let targets = soft_targets(&batch.labels, classes, TargetSmoothing::NONE, None);
         let targets = targets_tensor(targets, classes, device);
         let l = soft_cross_entropy(logits.clone(), targets).into_scalar::<f32>() as f64;
-        loss.add(l, batch.len());
+        let n = batch.len() as f64;
+        totals.loss_sum += l * n;
         let host = logits.into_data().convert::<f32>();
         let host = host.as_slice::<f32>().expect("f32 logits");
-        top1 += correct_top_k(host, classes, &batch.labels, 1);
-        top5 += correct_top_k(host, classes, &batch.labels, k5);
-        seen += batch.len();
+        totals.top1 += correct_top_k(host, classes, &batch.labels, 1) as f64;
+        totals.top5 += correct_top_k(host, classes, &batch.labels, k5) as f64;
+        totals.images += n;
     }
-    if seen == 0 {
-        return Err(TrainError::Data("the validation set is empty".into()));
-    }
-    let pct = |n: usize| 100.0 * n as f64 / seen as f64;
-    Ok(Validation {
-        loss: loss.mean().unwrap_or(f64::NAN),
-        top1: pct(top1),
-        top5: pct(top5),
-    })
+    Ok(totals)
 }

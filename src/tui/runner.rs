@@ -252,6 +252,7 @@ impl Loop {
                     run_dir: new_run_dir(&runs, &name),
                     config: *config,
                     resume: false,
+                    world: None,
                 };
                 self.trainer = Some(botui::train::spawn(request, botui::data::source_factory()));
             }
