@@ -8,7 +8,6 @@
 
 use std::time::Instant;
 
-use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::Device;
 use crossbeam_channel::{Receiver, Sender, TryRecvError};

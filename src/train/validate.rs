@@ -3,7 +3,7 @@
 //! `ranks`-th image) and the counts are summed over the ranks, so the numbers equal a
 //! single-device evaluation.
 
-use burn::module::AutodiffModule;
+use burn::module::Module;
 use burn::tensor::Device;
 
 use crate::model::Model;
