@@ -118,6 +118,67 @@ fn bad_flags_and_presets_are_clear_errors() {
     }
 }
 
+/// Data-parallel launch input is refused before anything runs (in any build).
+#[test]
+fn bad_data_parallel_launches_are_clear_errors() {
+    let home = tempfile::tempdir().unwrap();
+    let torchrun = [
+        ("RANK", "2"),
+        ("WORLD_SIZE", "2"),
+        ("MASTER_ADDR", "127.0.0.1"),
+        ("MASTER_PORT", "29999"),
+    ];
+    let mut cases: Vec<(&[&str], &[(&str, &str)], &str)> = vec![
+        (
+            &["train", "--nproc", "0"],
+            &[],
+            "--nproc 0: expected at least 1 rank",
+        ),
+        (
+            &["train", "--nproc", "2", "--device", "flex"],
+            &[],
+            "device 'flex' cannot train with several ranks",
+        ),
+        (
+            &["train", "--device", "libtorch"],
+            &torchrun,
+            "RANK=2: ranks are numbered 0..1 in a world of 2",
+        ),
+        (
+            &["train", "--device", "libtorch"],
+            &[("RANK", "0"), ("WORLD_SIZE", "two")],
+            "WORLD_SIZE=two: expected a whole number",
+        ),
+        (
+            &["train", "--nproc", "2", "--device", "libtorch"],
+            &[
+                ("RANK", "1"),
+                ("WORLD_SIZE", "2"),
+                ("MASTER_ADDR", "127.0.0.1"),
+                ("MASTER_PORT", "29999"),
+            ],
+            "already started as rank 1 of 2",
+        ),
+    ];
+    if cfg!(not(feature = "tch")) {
+        cases.push((
+            &["train", "--nproc", "2", "--device", "libtorch"],
+            &[],
+            "built without LibTorch",
+        ));
+    }
+    for (args, env, expected) in cases {
+        let mut command = botui(home.path());
+        command.args(args).envs(env.iter().copied());
+        let out = run(&mut command);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} {env:?} succeeded");
+        assert!(stderr.contains(expected), "{args:?} {env:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    assert!(!home.path().join("data").exists(), "a run folder was made");
+}
+
 #[test]
 fn lr_prints_the_papers_schedule() {
     let home = tempfile::tempdir().unwrap();

@@ -296,7 +296,7 @@ fn bad_launch_input_is_a_clear_error() {
     let mut odd = botui(home.path());
     odd.args(["train", "--nproc", "2"])
         .args(&args)
-        .args(["--batch-size", "15"]);
+        .args(["--set", "batch_size=15"]);
     let (status, stderr) = Running::start(odd).finish(Duration::from_secs(60), "batch 15");
     assert!(!status.success());
     assert!(

@@ -195,7 +195,8 @@ pub fn run_train(args: TrainArgs) -> anyhow::Result<()> {
     if let Some(n) = args.nproc {
         return launch_ranks(&args, n);
     }
-    let world = World::from_env().context("this process's launcher environment")?;
+    let world =
+        World::from_env().context("the launcher's environment (torchrun or srun variables)")?;
     // Rank 0 speaks for the run; the other ranks say only what goes wrong.
     let quiet = world.as_ref().is_some_and(|w| !w.is_leader());
     let (request, label) = match &args.resume {

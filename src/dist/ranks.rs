@@ -59,7 +59,10 @@ pub enum DistError {
         addr: String,
         port: u16,
     },
-    #[error("rank {rank}: rendezvous at {addr}:{port} ({launcher}) failed: {message}")]
+    #[error(
+        "rank {rank}: rendezvous at {addr}:{port} ({launcher}) failed: {message} (is rank 0 \
+         running, and {addr}:{port} reachable from this machine?)"
+    )]
     Rendezvous {
         rank: usize,
         addr: String,
