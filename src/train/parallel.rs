@@ -14,12 +14,14 @@
 //!   all-reduce: logged numbers are over the global batch, and a stop asked on any rank stops
 //!   every rank after the same iteration.
 
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
+use burn::tensor::Tensor;
 
 use crate::config::RunConfig;
 use crate::data::shard::Shard;
 use crate::dist::{DistError, Ranks, World};
-use crate::model::Model;
+use crate::model::{Model, is_running_stat};
 
 /// One step's numbers over the ranks (or this rank's, before the reduction).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -112,6 +114,31 @@ impl DataParallel {
         Ok((grads, totals))
     }
 
+    /// An error when this rank's trained weights are not rank 0's (BatchNorm's running
+    /// statistics may differ: they are per replica). Replicas that start equal and apply the
+    /// same averaged gradients stay equal; this catches ranks that trained apart.
+    pub fn check_replicas(&mut self, model: &Model, epoch: usize) -> Result<(), DistError> {
+        let mine = fingerprint(model);
+        let leader = self.is_leader();
+        let theirs = self
+            .ranks
+            .sum(&mine.map(|v| if leader { v } else { 0.0 }))?;
+        let close = |x: f64, y: f64| (x - y).abs() <= 1e-6 * y.abs().max(1.0);
+        let differs = !(close(mine[0], theirs[0]) && close(mine[1], theirs[1]));
+        let apart = self.ranks.sum(&[f64::from(u8::from(differs))])?[0];
+        if apart > 0.5 {
+            return Err(DistError::Other {
+                rank: self.rank(),
+                message: format!(
+                    "after epoch {epoch} the weights of {apart} rank(s) differ from rank 0's \
+                     (this rank's {}): the replicas trained apart",
+                    if differs { "too" } else { "do not" }
+                ),
+            });
+        }
+        Ok(())
+    }
+
     /// Validation counts summed over the ranks.
     pub fn sum_val(&mut self, local: ValTotals) -> Result<ValTotals, DistError> {
         let s = self
@@ -134,4 +161,31 @@ impl DataParallel {
     pub fn finish(self) -> Result<(), DistError> {
         self.ranks.finish()
     }
+}
+
+/// The sum and the sum of squares of every trained weight (not BatchNorm's running statistics).
+fn fingerprint(model: &Model) -> [f64; 2] {
+    struct Sums {
+        leaf: String,
+        sums: [f64; 2],
+    }
+    impl ModuleVisitor for Sums {
+        fn enter_module(&mut self, name: &str, _container_type: &str) {
+            self.leaf = name.to_string();
+        }
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            if is_running_stat(&self.leaf) {
+                return;
+            }
+            let w = param.val();
+            self.sums[0] += w.clone().sum().into_scalar::<f32>() as f64;
+            self.sums[1] += w.powi_scalar(2).sum().into_scalar::<f32>() as f64;
+        }
+    }
+    let mut sums = Sums {
+        leaf: String::new(),
+        sums: [0.0; 2],
+    };
+    model.visit(&mut sums);
+    sums.sums
 }

@@ -46,6 +46,10 @@ impl Session {
         source: &mut dyn BatchSource,
     ) -> Result<Validation, TrainError> {
         if let Some(p) = self.parallel.as_mut() {
+            p.check_replicas(
+                self.model.as_ref().expect("model present"),
+                self.epochs_done + 1,
+            )?;
             // Every rank evaluates (and goes on training) with rank 0's BatchNorm statistics.
             let model = self.model.take().expect("model present between steps");
             self.model = Some(p.share_eval_model(model)?);
