@@ -131,8 +131,12 @@ impl DataParallel {
                 rank: self.rank(),
                 message: format!(
                     "after epoch {epoch} the weights of {apart} rank(s) differ from rank 0's \
-                     (this rank's {}): the replicas trained apart",
-                    if differs { "too" } else { "do not" }
+                     ({}): the replicas trained apart",
+                    if differs {
+                        "this rank among them"
+                    } else {
+                        "not this rank's"
+                    }
                 ),
             });
         }
