@@ -128,7 +128,8 @@ fn bad_data_parallel_launches_are_clear_errors() {
         ("MASTER_ADDR", "127.0.0.1"),
         ("MASTER_PORT", "29999"),
     ];
-    let mut cases: Vec<(&[&str], &[(&str, &str)], &str)> = vec![
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let mut cases: Vec<Case> = vec![
         (
             &["train", "--nproc", "0"],
             &[],

@@ -45,7 +45,7 @@ impl Shard {
 
     /// `Err` with the reason when `global_batch` does not split evenly over the ranks.
     pub fn check_batch(&self, global_batch: usize) -> Result<(), String> {
-        if global_batch % self.ranks != 0 || global_batch < self.ranks {
+        if !global_batch.is_multiple_of(self.ranks) || global_batch < self.ranks {
             return Err(format!(
                 "batch_size = {global_batch} does not split over {} ranks: the global batch \
                  must be a multiple of the number of ranks (each rank trains on batch_size / \
