@@ -187,6 +187,26 @@ fn max_diff(a: &[f32], b: &[f32]) -> f32 {
         .fold(0.0, f32::max)
 }
 
+/// Two ranks: this test binary running `rank_main`, with the environment `env` gives rank r.
+fn spawn_ranks(dir: &Path, env: impl Fn(usize, &mut Command)) -> Vec<std::process::Child> {
+    (0..2)
+        .map(|rank| {
+            let mut c = Command::new(std::env::current_exe().unwrap());
+            c.args([
+                "rank_main",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD_DIR, dir)
+            .stdout(Stdio::null());
+            env(rank, &mut c);
+            c.spawn().unwrap()
+        })
+        .collect()
+}
+
 #[test]
 fn two_gloo_ranks_match_one_rank_with_twice_the_batch() {
     if std::env::var(CHILD_DIR).is_ok() {
@@ -194,27 +214,13 @@ fn two_gloo_ranks_match_one_rank_with_twice_the_batch() {
     }
     let dir = tempfile::tempdir().unwrap();
     let port = botui::dist::launch::rendezvous_port(None).unwrap();
-    let mut children: Vec<_> = (0..2)
-        .map(|rank| {
-            Command::new(std::env::current_exe().unwrap())
-                .args([
-                    "rank_main",
-                    "--exact",
-                    "--ignored",
-                    "--nocapture",
-                    "--test-threads=1",
-                ])
-                .env(CHILD_DIR, dir.path())
-                .env("RANK", rank.to_string())
-                .env("WORLD_SIZE", "2")
-                .env("MASTER_ADDR", "127.0.0.1")
-                .env("MASTER_PORT", port.to_string())
-                .env("BOTUI_DIST_TIMEOUT", "60")
-                .stdout(Stdio::null())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
+    let mut children = spawn_ranks(dir.path(), |rank, c| {
+        c.env("RANK", rank.to_string())
+            .env("WORLD_SIZE", "2")
+            .env("MASTER_ADDR", "127.0.0.1")
+            .env("MASTER_PORT", port.to_string())
+            .env("BOTUI_DIST_TIMEOUT", "60");
+    });
     let deadline = Instant::now() + Duration::from_secs(240);
     for (rank, child) in children.iter_mut().enumerate() {
         loop {
@@ -292,29 +298,15 @@ fn a_killed_rank_is_named_by_the_survivor_within_60_s() {
     }
     let dir = tempfile::tempdir().unwrap();
     let port = botui::dist::launch::rendezvous_port(None).unwrap();
-    let mut ranks: Vec<_> = (0..2)
-        .map(|rank| {
-            Command::new(std::env::current_exe().unwrap())
-                .args([
-                    "rank_main",
-                    "--exact",
-                    "--ignored",
-                    "--nocapture",
-                    "--test-threads=1",
-                ])
-                .env(CHILD_DIR, dir.path())
-                .env(FOREVER, "1")
-                .env("SLURM_PROCID", rank.to_string())
-                .env("SLURM_NTASKS", "2")
-                .env("SLURM_JOB_NODELIST", "127.0.0.1")
-                .env("MASTER_PORT", port.to_string())
-                .env("BOTUI_DIST_TIMEOUT", "120")
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
+    let mut ranks = spawn_ranks(dir.path(), |rank, c| {
+        c.env(FOREVER, "1")
+            .env("SLURM_PROCID", rank.to_string())
+            .env("SLURM_NTASKS", "2")
+            .env("SLURM_JOB_NODELIST", "127.0.0.1")
+            .env("MASTER_PORT", port.to_string())
+            .env("BOTUI_DIST_TIMEOUT", "120")
+            .stderr(Stdio::piped());
+    });
     let deadline = Instant::now() + Duration::from_secs(240);
     while !(0..2).all(|r| dir.path().join(format!("stepping{r}")).exists()) {
         assert!(

@@ -117,6 +117,23 @@ fn number(
     })
 }
 
+/// The rank, world size and local rank a launcher's variables give (`local` defaults to
+/// `default_local`).
+fn place(
+    var: &impl Fn(&str) -> Option<String>,
+    [rank, size, local]: [&'static str; 3],
+    because: &str,
+    default_local: impl Fn(usize) -> usize,
+) -> Result<(usize, usize, usize), WorldError> {
+    let size = number(var, size, because)?;
+    let rank = number(var, rank, because)?;
+    let local_rank = match var(local) {
+        Some(_) => number(var, local, because)?,
+        None => default_local(rank),
+    };
+    Ok((rank, size, local_rank))
+}
+
 fn port(var: &impl Fn(&str) -> Option<String>) -> Result<Option<u16>, WorldError> {
     let Some(value) = var("MASTER_PORT") else {
         return Ok(None);
@@ -155,12 +172,7 @@ fn checked(world: World) -> Result<Option<World>, WorldError> {
 
 fn torchrun(var: &impl Fn(&str) -> Option<String>) -> Result<Option<World>, WorldError> {
     let why = "RANK or WORLD_SIZE is (a torchrun-style launch needs RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT)";
-    let size = number(var, "WORLD_SIZE", why)?;
-    let rank = number(var, "RANK", why)?;
-    let local_rank = match var("LOCAL_RANK") {
-        Some(_) => number(var, "LOCAL_RANK", why)?,
-        None => rank,
-    };
+    let (rank, size, local_rank) = place(var, ["RANK", "WORLD_SIZE", "LOCAL_RANK"], why, |r| r)?;
     let launcher = match var(LAUNCHER_VAR).as_deref() {
         Some("1") => Launcher::Botui,
         _ => Launcher::Torchrun,
@@ -197,12 +209,12 @@ fn torchrun(var: &impl Fn(&str) -> Option<String>) -> Result<Option<World>, Worl
 
 fn slurm(var: &impl Fn(&str) -> Option<String>) -> Result<Option<World>, WorldError> {
     let why = "SLURM_PROCID is (inside `srun`)";
-    let size = number(var, "SLURM_NTASKS", why)?;
-    let rank = number(var, "SLURM_PROCID", why)?;
-    let local_rank = match var("SLURM_LOCALID") {
-        Some(_) => number(var, "SLURM_LOCALID", why)?,
-        None => 0,
-    };
+    let (rank, size, local_rank) = place(
+        var,
+        ["SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID"],
+        why,
+        |_| 0,
+    )?;
     let master_addr = match var("MASTER_ADDR") {
         Some(addr) => addr,
         None => {
