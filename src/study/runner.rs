@@ -314,6 +314,7 @@ impl Study {
             config,
             run_dir: dir,
             resume: resumed,
+            world: None,
         };
         let handle = crate::train::spawn(request, (self.open_source)());
         let mut outcome = RunOutcome::Finished;
