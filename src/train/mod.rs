@@ -23,6 +23,7 @@ mod step;
 pub mod teacher;
 pub mod trainer;
 mod validate;
+pub mod validation;
 
 pub use error::TrainError;
 pub use events::{EpochMetrics, IterationStats, LogLevel, RunStart, TrainCommand, TrainEvent};
