@@ -12,6 +12,22 @@ use burn::module::Module;
 use burn::store::{ModuleSnapshot, bridge};
 use burn::tensor::{Device, TensorData};
 
+/// The reference venv's python (torch, torchvision, timm, safetensors): `$VIRTUAL_ENV/bin/python`,
+/// else `~/.local/share/botui/torch-2.9.0/bin/python` (scripts/setup-libtorch.sh --reference).
+pub fn python() -> std::path::PathBuf {
+    use std::path::PathBuf;
+    if let Some(venv) = std::env::var_os("VIRTUAL_ENV") {
+        let p = PathBuf::from(venv).join("bin/python");
+        if p.exists() {
+            return p;
+        }
+    }
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap()).join(".local/share"));
+    data.join("botui/torch-2.9.0/bin/python")
+}
+
 /// The botui binary with no user config from the machine running the tests.
 pub fn botui(home: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_botui"));
