@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use botui::device::DeviceName;
-use botui::eval::{EvalOptions, EvalReport, evaluate, open};
+use botui::eval::{EvalOptions, EvalReport, evaluate, open, run_device};
 use botui::train::validation::Tta;
 
 #[derive(clap::Args, Debug)]
@@ -51,7 +51,7 @@ fn parse_tta(s: &str) -> Result<Tta, String> {
 pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     let device_name = match args.device {
         Some(d) => d,
-        None => super::predict::run_device(&args.model),
+        None => run_device(&args.model),
     };
     let device = device_name
         .resolve()

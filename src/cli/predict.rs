@@ -1,12 +1,11 @@
 //! `botui predict`: class names and probabilities for image files.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use botui::config::RunConfig;
 use botui::device::DeviceName;
-use botui::eval::open;
 use botui::eval::predict::{image_paths, predict};
+use botui::eval::{open, run_device};
 use serde_json::json;
 
 #[derive(clap::Args, Debug)]
@@ -28,19 +27,6 @@ pub struct PredictArgs {
     /// flex, libtorch or cuda:N (default: the run's device, else flex).
     #[arg(long)]
     device: Option<DeviceName>,
-}
-
-/// The device a run trained on (so results match its own numbers); flex for anything else.
-pub fn run_device(model: &Path) -> DeviceName {
-    let dir = if model.is_dir() {
-        Some(model)
-    } else {
-        model.parent()
-    };
-    dir.map(|d| d.join("config.toml"))
-        .and_then(|p| std::fs::read_to_string(p).ok())
-        .and_then(|text| toml::from_str::<RunConfig>(&text).ok())
-        .map_or(DeviceName::Flex, |c| c.device)
 }
 
 pub fn run(args: PredictArgs) -> anyhow::Result<()> {

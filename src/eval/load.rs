@@ -9,6 +9,7 @@ use burn::tensor::Device;
 
 use crate::checkpoint::{CheckpointError, load_checkpoint};
 use crate::config::RunConfig;
+use crate::device::DeviceName;
 use crate::model::import::{ImportError, ImportOptions, detect_config, load_pretrained};
 use crate::model::{Model, ModelConfig};
 use crate::train::EpochMetrics;
@@ -75,6 +76,20 @@ impl LoadedModel {
             .map(|r| r.config.clone())
             .unwrap_or_default()
     }
+}
+
+/// The device the run behind `path` (a run folder, or a checkpoint inside one) trained on, so
+/// that evaluating it reproduces the trainer's numbers; flex for anything else.
+pub fn run_device(path: &Path) -> DeviceName {
+    let dir = if path.is_dir() {
+        Some(path)
+    } else {
+        path.parent()
+    };
+    dir.map(|d| d.join("config.toml"))
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .and_then(|text| toml::from_str::<RunConfig>(&text).ok())
+        .map_or(DeviceName::Flex, |c| c.device)
 }
 
 /// Opens `path` on `device`. `weights` allows torchvision/timm weights files (whose model is

@@ -19,7 +19,7 @@ use crate::config::RunConfig;
 use crate::data::LoaderSource;
 use crate::train::source::BatchSource;
 use crate::train::validation::{Tta, ValidationError, validate};
-pub use load::{LoadError, LoadedModel, RunInfo, open};
+pub use load::{LoadError, LoadedModel, RunInfo, open, run_device};
 pub use report::{ClassAccuracy, ConfusedPair, EvalReport};
 
 /// How to evaluate.
