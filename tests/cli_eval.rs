@@ -16,32 +16,7 @@ fn tiny_run() -> &'static Path {
     static RUN: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     let (_, dir) = RUN.get_or_init(|| {
         let home = tempfile::tempdir().unwrap();
-        let dir = home.path().join("run");
-        let out = run(botui(home.path()).arg("train").args([
-            "--model",
-            "resnet18",
-            "--input",
-            "32",
-            "--batch-size",
-            "16",
-            "--epochs",
-            "2",
-            "--set",
-            "model.stem=imagenet",
-            "--set",
-            "data.builtin_classes=4",
-            "--set",
-            "data.builtin_train_per_class=16",
-            "--set",
-            "data.builtin_val_per_class=8",
-            "--set",
-            "data.builtin_size=32",
-            "--set",
-            "data.workers=1",
-            "--out",
-            dir.to_str().unwrap(),
-        ]));
-        assert!(out.status.success(), "training the tiny run failed");
+        let dir = common::train_tiny_resnet18(home.path(), 2, 8);
         (home, dir)
     });
     dir

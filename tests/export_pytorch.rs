@@ -13,7 +13,6 @@ mod common;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use botui::eval::open;
 use botui::eval::predict::{preprocess, transform};
@@ -23,37 +22,6 @@ use burn::tensor::Device;
 use common::{botui, run, stdout};
 
 const TOLERANCE: f64 = 1e-4;
-
-/// Trains ResNet-18 (B, ImageNet stem) at 32x32 on 4 built-in classes for one epoch.
-fn train_tiny_run(home: &Path) -> PathBuf {
-    let dir = home.join("run");
-    let out = run(botui(home).arg("train").args([
-        "--model",
-        "resnet18",
-        "--input",
-        "32",
-        "--batch-size",
-        "16",
-        "--epochs",
-        "1",
-        "--set",
-        "model.stem=imagenet",
-        "--set",
-        "data.builtin_classes=4",
-        "--set",
-        "data.builtin_train_per_class=16",
-        "--set",
-        "data.builtin_val_per_class=4",
-        "--set",
-        "data.builtin_size=32",
-        "--set",
-        "data.workers=1",
-        "--out",
-        dir.to_str().unwrap(),
-    ]));
-    assert!(out.status.success(), "training the tiny run failed");
-    dir
-}
 
 /// A checkpoint of `config` with randomized BN statistics, in a folder of its own.
 fn random_checkpoint(home: &Path, name: &str, config: ModelConfig) -> PathBuf {
@@ -142,7 +110,7 @@ fn exported_weights_compute_botuis_logits_in_pytorch() {
             path
         })
         .collect();
-    let trained = train_tiny_run(h);
+    let trained = common::train_tiny_resnet18(h, 1, 4);
     let r18d = random_checkpoint(
         h,
         "r18d",
@@ -197,20 +165,7 @@ fn exported_weights_compute_botuis_logits_in_pytorch() {
         serde_json::to_vec_pretty(&manifest).unwrap(),
     )
     .unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/check_exported_weights.py");
-    let python = common::python();
-    let out = Command::new(&python)
-        .arg(&script)
-        .arg(&manifest_path)
-        .arg(h)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
-    assert!(
-        out.status.success(),
-        "{} failed:\n{}",
-        script.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::run_script("check_exported_weights.py", &[&manifest_path, h]);
     for (name, botui_logits) in expected {
         let torch = read_logits(&h.join(format!("{name}.logits.safetensors")));
         let ours: Vec<f64> = botui_logits.into_iter().flatten().collect();

@@ -12,7 +12,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 use botui::device::DeviceName;
@@ -39,19 +38,7 @@ fn reference_dir() -> &'static Path {
         }
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let python = common::python();
-        let out = Command::new(&python)
-            .arg(&script)
-            .arg(&dir)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
-        assert!(
-            out.status.success(),
-            "{} {} failed:\n{}",
-            python.display(),
-            script.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::run_script("make_reference_weights.py", &[&dir]);
         std::fs::write(&stamp, source).unwrap();
         dir
     })

@@ -92,7 +92,7 @@ impl EvalReport {
             })
             .collect();
         // Most images first; ties in class order, so the report is stable.
-        confused.sort_by(|a, b| b.images.cmp(&a.images));
+        confused.sort_by_key(|p| std::cmp::Reverse(p.images));
         confused.truncate(options.confused);
         EvalReport {
             model: loaded.config.display_name(),

@@ -28,6 +28,63 @@ pub fn python() -> std::path::PathBuf {
     data.join("botui/torch-2.9.0/bin/python")
 }
 
+/// Runs `scripts/NAME` with the reference venv's python and `args`; panics with its stderr
+/// when it fails.
+pub fn run_script(name: &str, args: &[&Path]) -> Output {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scripts")
+        .join(name);
+    let python = python();
+    let out = Command::new(&python)
+        .arg(&script)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+    assert!(
+        out.status.success(),
+        "{} {} failed:\n{}",
+        python.display(),
+        script.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Trains ResNet-18 (B, ImageNet stem, so torchvision and timm can take it) at 32x32 on 4
+/// built-in classes of 16 training images, batch 16: a few seconds an epoch. Returns the run
+/// folder, `home/run`.
+pub fn train_tiny_resnet18(home: &Path, epochs: usize, val_per_class: usize) -> std::path::PathBuf {
+    let dir = home.join("run");
+    let mut cmd = botui(home);
+    cmd.arg("train").args([
+        "--model",
+        "resnet18",
+        "--input",
+        "32",
+        "--batch-size",
+        "16",
+        "--epochs",
+        &epochs.to_string(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    for setting in [
+        "model.stem=imagenet".to_string(),
+        "data.builtin_classes=4".into(),
+        "data.builtin_train_per_class=16".into(),
+        format!("data.builtin_val_per_class={val_per_class}"),
+        "data.builtin_size=32".into(),
+        "data.workers=1".into(),
+    ] {
+        cmd.args(["--set", &setting]);
+    }
+    assert!(
+        run(&mut cmd).status.success(),
+        "training the tiny run failed"
+    );
+    dir
+}
+
 /// The botui binary with no user config from the machine running the tests.
 pub fn botui(home: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_botui"));
