@@ -13,7 +13,7 @@ use crate::device::DeviceName;
 use crate::model::import::{ImportError, ImportOptions, detect_config, load_pretrained};
 use crate::model::{Model, ModelConfig};
 use crate::train::EpochMetrics;
-use crate::train::persist::{CheckpointMeta, model_path};
+use crate::train::persist::{CheckpointMeta, run_checkpoint};
 use crate::train::run_dir::{RunDir, RunDirError};
 
 #[derive(Debug, thiserror::Error)]
@@ -99,17 +99,13 @@ pub fn open(path: &Path, device: &Device, weights: bool) -> Result<LoadedModel, 
         return Err(LoadError::NotFound(path.to_path_buf()));
     }
     if path.is_dir() {
-        let ckpt = ["best", "last"]
-            .into_iter()
-            .map(|name| model_path(path, name))
-            .find(|p| p.is_file())
-            .ok_or_else(|| {
-                if path.join("config.toml").is_file() {
-                    LoadError::NoCheckpoint(path.to_path_buf())
-                } else {
-                    LoadError::Run(RunDirError::NotARun(path.to_path_buf()))
-                }
-            })?;
+        let ckpt = run_checkpoint(path).ok_or_else(|| {
+            if path.join("config.toml").is_file() {
+                LoadError::NoCheckpoint(path.to_path_buf())
+            } else {
+                LoadError::Run(RunDirError::NotARun(path.to_path_buf()))
+            }
+        })?;
         return open_checkpoint(&ckpt, device);
     }
     let ext = path
