@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use botui::device::DeviceName;
 use botui::eval::{EvalOptions, EvalReport, evaluate, open, run_device};
-use botui::train::validation::Tta;
+use botui::train::validate::Tta;
 
 #[derive(clap::Args, Debug)]
 pub struct EvalArgs {

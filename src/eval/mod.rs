@@ -4,7 +4,7 @@
 //! [`crate::model::export`]. No terminal code: `botui eval`/`predict` and the workbench print
 //! what these return.
 //!
-//! Evaluation runs the trainer's own validation ([`crate::train::validation::validate`]) over
+//! Evaluation runs the trainer's own validation ([`crate::train::validate::validate`]) over
 //! the validation split of a data spec, with the validation transform at the model's input
 //! side: on a run's own data, with its batch size and device, it reproduces the top-1 the
 //! trainer logged for the checkpoint's epoch exactly.
@@ -18,7 +18,7 @@ use std::ops::ControlFlow;
 use crate::config::RunConfig;
 use crate::data::LoaderSource;
 use crate::train::source::BatchSource;
-use crate::train::validation::{Tta, ValidationError, validate};
+use crate::train::validate::{Tta, ValidationError, validate};
 pub use load::{LoadError, LoadedModel, RunInfo, open, run_device};
 pub use report::{ClassAccuracy, ConfusedPair, EvalReport};
 
@@ -83,7 +83,7 @@ pub enum EvalError {
 pub fn data_config(loaded: &LoadedModel, options: &EvalOptions) -> Result<RunConfig, EvalError> {
     let mut config = loaded.run_config();
     match (&options.data, &loaded.run) {
-        (Some(spec), _) => config.data.source = spec.clone(),
+        (Some(spec), _) => config.data.source = spec.as_str().into(),
         (None, Some(_)) => {}
         (None, None) => return Err(EvalError::NoData(loaded.file.display().to_string())),
     }
@@ -105,7 +105,7 @@ pub fn evaluate(
     progress: &mut dyn FnMut(usize, usize) -> ControlFlow<()>,
 ) -> Result<EvalReport, EvalError> {
     let config = data_config(loaded, options)?;
-    let spec = config.data.source.clone();
+    let spec = config.data.source.to_string();
     let mut source = LoaderSource::open(&config).map_err(|e| EvalError::Data {
         spec: spec.clone(),
         why: e.to_string(),

@@ -13,7 +13,7 @@ use super::load::LoadedModel;
 use crate::data::imagefolder::{decode_image, image_files};
 use crate::data::resample::Scratch;
 use crate::data::transform::ValTransform;
-use crate::train::validation::{Tta, logits};
+use crate::train::validate::{Tta, logits};
 
 /// Images per forward pass.
 const BATCH: usize = 16;

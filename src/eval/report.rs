@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::EvalOptions;
 use super::load::LoadedModel;
 use crate::config::RunConfig;
-use crate::train::validation::{Tta, Validation};
+use crate::train::validate::{Tta, Validation};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EvalReport {
@@ -99,7 +99,7 @@ impl EvalReport {
             file: loaded.file.clone(),
             epoch: loaded.meta.as_ref().map(|m| m.epochs_done),
             trained_top1: loaded.trained_epoch().map(|m| m.val_top1),
-            data: config.data.source.clone(),
+            data: config.data.source.to_string(),
             images: v.images,
             input: config.model.input,
             batch_size: config.batch_size,
