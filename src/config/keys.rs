@@ -30,6 +30,8 @@ pub enum Action {
     OpenEditor,
     SavePreset,
     Scale,
+    /// Evaluate the selected past run on its validation data (Runs tab).
+    Evaluate,
     /// The workbench's tabs: setup, training, past runs.
     TabSetup,
     TabTrain,
@@ -37,7 +39,7 @@ pub enum Action {
 }
 
 /// (action, name in files, what it does, default keys)
-const ACTIONS: [(Action, &str, &str, &[&str]); 21] = [
+const ACTIONS: [(Action, &str, &str, &[&str]); 22] = [
     (
         Action::Start,
         "start",
@@ -105,6 +107,12 @@ const ACTIONS: [(Action, &str, &str, &[&str]); 21] = [
         "scale",
         "switch the lr pane between linear and log scale",
         &["g"],
+    ),
+    (
+        Action::Evaluate,
+        "evaluate",
+        "evaluate the selected past run on its validation data",
+        &["v"],
     ),
     (Action::TabSetup, "tab_setup", "show the setup tab", &["1"]),
     (

@@ -8,6 +8,7 @@ use botui::config::{PaperReference, RunConfig};
 use botui::hw::HwSample;
 use botui::train::{LogLevel, TrainCommand, TrainEvent};
 
+use super::eval::{EvalEvent, EvalView};
 use super::hwstate::HwState;
 use super::layout::{Areas, areas};
 pub use super::layout::{PaneId, Tab};
@@ -47,7 +48,11 @@ pub enum Popup {
     Help,
     ConfirmQuit,
     Input(InputBox),
-    Presets { selected: usize },
+    Presets {
+        selected: usize,
+    },
+    /// A past run being evaluated, then its report.
+    Eval(EvalView),
 }
 
 /// A preset as the picker lists it.
@@ -114,6 +119,8 @@ pub enum Msg {
     Hw(HwSample),
     Config(ConfigMsg),
     RunsScanned(Vec<PastRun>, Vec<String>),
+    /// From the background evaluation of a past run.
+    Eval(EvalEvent),
     /// Something the event loop could not do (an effect failed), for the log.
     Problem(String),
     /// A line something wrote to stderr while the workbench had the screen.
@@ -129,6 +136,10 @@ pub enum Effect {
     OpenEditor,
     SavePreset(String),
     ScanRuns,
+    /// Evaluate the run in this folder in the background (replacing any evaluation running).
+    StartEval(std::path::PathBuf),
+    /// Stop the evaluation running (its popup was closed).
+    CancelEval,
     Quit,
 }
 
@@ -278,6 +289,12 @@ impl App {
                     self.note(LogLevel::Warning, format!("run history: {p}"));
                 }
                 self.runs.set_list(list);
+            }
+            Msg::Eval(event) => {
+                // The popup closed (and the job was cancelled): late events are dropped.
+                if let Some(Popup::Eval(view)) = self.popup.as_mut() {
+                    view.apply(event);
+                }
             }
             Msg::Problem(message) => self.note(LogLevel::Error, message),
             Msg::Stderr(line) => self.log.push(LogLevel::Warning, LogSource::Stderr, line),

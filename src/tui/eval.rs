@@ -111,16 +111,6 @@ impl EvalJob {
             thread: Some(thread),
         }
     }
-
-    /// Applies every event waiting; true when the view changed.
-    pub fn drain(&self, view: &mut EvalView) -> bool {
-        let mut changed = false;
-        while let Ok(event) = self.events.try_recv() {
-            view.apply(event);
-            changed = true;
-        }
-        changed
-    }
 }
 
 impl Drop for EvalJob {

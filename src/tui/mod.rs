@@ -5,8 +5,6 @@
 pub mod app;
 pub mod bench;
 pub mod config_link;
-// The Runs tab opens it once issue 17's rewrite of runs.rs/app.rs lands.
-#[allow(dead_code)]
 pub mod eval;
 pub mod event;
 pub mod fake;

@@ -11,6 +11,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, unbounded};
 
 use super::app::{App, Effect, Msg};
 use super::config_link::ConfigLink;
+use super::eval::EvalJob;
 use super::event::InputThread;
 use super::runs::{new_run_dir, runs_dir, scan};
 use super::terminal::{TerminalGuard, take_thread_panics};
@@ -24,6 +25,8 @@ struct Loop {
     input: InputThread,
     sampler: Sampler,
     trainer: Option<TrainerHandle>,
+    /// The evaluation of a past run the eval popup shows (dropping it cancels it).
+    eval: Option<EvalJob>,
     /// Messages from helper threads: the run-history scan, captured stderr lines.
     runs: (Sender<Msg>, Receiver<Msg>),
     quit: bool,
@@ -42,6 +45,7 @@ pub fn run(mut app: App, config: ConfigLink) -> anyhow::Result<()> {
         input: InputThread::spawn().context("starting the input thread")?,
         sampler: Sampler::spawn(detect_gpus(), HW_INTERVAL),
         trainer: None,
+        eval: None,
         runs,
         quit: false,
     };
@@ -105,6 +109,12 @@ impl Loop {
         if let Some(t) = &self.trainer {
             for event in t.events.try_iter() {
                 effects.extend(app.update(Msg::Train(event)));
+                any = true;
+            }
+        }
+        if let Some(job) = &self.eval {
+            for event in job.events.try_iter() {
+                effects.extend(app.update(Msg::Eval(event)));
                 any = true;
             }
         }
@@ -174,6 +184,8 @@ impl Loop {
                 }
             }
             Effect::ScanRuns => self.scan_runs(),
+            Effect::StartEval(run_dir) => self.eval = Some(EvalJob::spawn(run_dir)),
+            Effect::CancelEval => self.eval = None,
             Effect::Quit => self.quit = true,
             Effect::OpenEditor => {
                 let Some(path) = self.config.config_file() else {

@@ -16,7 +16,12 @@ use botui::eval::EvalReport;
 
 /// Draws `view` centered in `area`.
 pub fn eval_popup(view: &EvalView, s: Styles<'_>, area: Rect, buf: &mut Buffer) {
-    let title = format!("Eval · {} · esc closes", view.run());
+    let esc = if view.is_running() {
+        "esc cancels"
+    } else {
+        "esc closes"
+    };
+    let title = format!("Eval · {} · {esc}", view.run());
     match view {
         EvalView::Running { done, total, .. } => {
             let r = centered(area, 60, 5);
@@ -165,45 +170,9 @@ fn truncate(s: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use botui::eval::{ClassAccuracy, ConfusedPair};
+    use crate::tui::fake::eval_report as report;
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
-
-    fn report() -> EvalReport {
-        let class = |name: &str, images, correct| ClassAccuracy {
-            class: name.into(),
-            images,
-            correct,
-            top1: Some(100.0 * correct as f64 / images as f64),
-        };
-        EvalReport {
-            model: "resnet18-B".into(),
-            file: "runs/a/best.ckpt".into(),
-            epoch: Some(2),
-            trained_top1: Some(62.5),
-            data: "builtin".into(),
-            images: 32,
-            input: 32,
-            batch_size: 16,
-            tta: false,
-            loss: 0.9321,
-            top1: 62.5,
-            top5: 100.0,
-            top_k: 4,
-            per_class: vec![
-                class("circle", 8, 8),
-                class("square", 8, 2),
-                class("ring", 8, 5),
-                class("disk", 8, 5),
-            ],
-            confused: vec![ConfusedPair {
-                class: "square".into(),
-                predicted: "circle".into(),
-                images: 6,
-                share: 75.0,
-            }],
-        }
-    }
 
     fn draw(view: &EvalView) -> String {
         let theme = botui::config::ThemeLibrary::builtin()

@@ -1,7 +1,6 @@
 //! One file per pane; each is a borrowed widget struct drawn from the app state.
 
 pub mod curves;
-#[allow(dead_code)]
 pub mod eval;
 pub mod hardware;
 pub mod log;
