@@ -194,6 +194,14 @@ fn bad_input_gives_clear_errors() {
     let spec = |name: &str| format!("imagefolder:{}", h.join(name).display());
     let run_dir = dir.to_str().unwrap();
     let optim = dir.join("last.optim");
+    // A checkpoint of another model (MobileNet, same classes) copied into a copy of the run.
+    let swapped = h.join("swapped");
+    std::fs::create_dir_all(&swapped).unwrap();
+    for file in ["config.toml", "metrics.jsonl", "classes.json"] {
+        std::fs::copy(dir.join(file), swapped.join(file)).unwrap();
+    }
+    let mobilenet = botui::model::ModelConfig::new(botui::model::ModelName::MobileNet, 4, 32);
+    common::randomized_checkpoint(&swapped.join("best.ckpt"), &mobilenet, 5);
     let corrupt = h.join("corrupt.ckpt");
     std::fs::write(&corrupt, b"garbage").unwrap();
     let cases: Vec<(Vec<String>, &str)> = vec![
@@ -218,6 +226,11 @@ fn bad_input_gives_clear_errors() {
                 spec("renamed"),
             ],
             "names its classes differently",
+        ),
+        (
+            vec!["eval".into(), swapped.display().to_string()],
+            "holds a mobilenet (auto stem) model, but its run folder's config.toml trains \
+             resnet18-b (imagenet stem)",
         ),
         (
             vec!["eval".into(), corrupt.display().to_string()],

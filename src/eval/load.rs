@@ -30,6 +30,16 @@ pub enum LoadError {
     NoCheckpoint(PathBuf),
     #[error("{}: {why}", .path.display())]
     Classes { path: PathBuf, why: String },
+    #[error(
+        "{} holds a {found} model, but its run folder's config.toml trains {run}: the checkpoint \
+         belongs to another run",
+        .path.display()
+    )]
+    OtherModel {
+        path: PathBuf,
+        found: String,
+        run: String,
+    },
     #[error(transparent)]
     Run(#[from] RunDirError),
     #[error(transparent)]
@@ -140,6 +150,11 @@ fn open_checkpoint(path: &Path, device: &Device) -> Result<LoadedModel, LoadErro
     let dir = path.parent().unwrap_or(Path::new("."));
     let run = if dir.join("config.toml").is_file() {
         let (_, config, history) = RunDir::open(dir)?;
+        check_run_model(
+            path,
+            &ckpt.config,
+            &config.model_config(ckpt.config.classes),
+        )?;
         Some(RunInfo {
             dir: dir.to_path_buf(),
             config,
@@ -172,6 +187,20 @@ fn open_checkpoint(path: &Path, device: &Device) -> Result<LoadedModel, LoadErro
         classes,
         run,
         meta,
+    })
+}
+
+/// Refuses a checkpoint whose model is not the one its run folder trains (a file copied in
+/// from another run), which would otherwise be evaluated with the other run's data settings.
+fn check_run_model(path: &Path, found: &ModelConfig, run: &ModelConfig) -> Result<(), LoadError> {
+    let describe = |c: &ModelConfig| format!("{} ({:?} stem)", c.display_name(), c.stem);
+    if describe(found) == describe(run) {
+        return Ok(());
+    }
+    Err(LoadError::OtherModel {
+        path: path.to_path_buf(),
+        found: describe(found).to_lowercase(),
+        run: describe(run).to_lowercase(),
     })
 }
 
