@@ -10,6 +10,7 @@
 //! trainer logged for the checkpoint's epoch exactly.
 
 pub mod load;
+mod options;
 pub mod predict;
 pub mod report;
 
@@ -18,35 +19,10 @@ use std::ops::ControlFlow;
 use crate::config::RunConfig;
 use crate::data::LoaderSource;
 use crate::train::source::BatchSource;
-use crate::train::validate::{Tta, ValidationError, validate};
+use crate::train::validate::{ValidationError, validate};
 pub use load::{LoadError, LoadedModel, RunInfo, open, run_device};
+pub use options::EvalOptions;
 pub use report::{ClassAccuracy, ConfusedPair, EvalReport};
-
-/// How to evaluate.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EvalOptions {
-    /// A data spec (`builtin`, `imagefolder:PATH`, `cifar10:PATH`...); `None`: the run's own.
-    pub data: Option<String>,
-    /// The image side; `None`: the model's.
-    pub input: Option<usize>,
-    /// `None`: the run's batch size (what the trainer validated with), else 64.
-    pub batch_size: Option<usize>,
-    pub tta: Tta,
-    /// How many confused class pairs to report.
-    pub confused: usize,
-}
-
-impl Default for EvalOptions {
-    fn default() -> Self {
-        Self {
-            data: None,
-            input: None,
-            batch_size: None,
-            tta: Tta::None,
-            confused: 10,
-        }
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {

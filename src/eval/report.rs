@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::EvalOptions;
 use super::load::LoadedModel;
+use super::options::EvalOptions;
 use crate::config::RunConfig;
 use crate::train::validate::{Tta, Validation};
 
