@@ -8,6 +8,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod data;
 pub mod device;
+pub mod eval;
 pub mod fsutil;
 pub mod hw;
 pub mod model;

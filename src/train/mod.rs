@@ -22,7 +22,7 @@ pub mod source;
 mod step;
 pub mod teacher;
 pub mod trainer;
-mod validate;
+pub mod validate;
 
 pub use error::TrainError;
 pub use events::{EpochMetrics, IterationStats, LogLevel, RunStart, TrainCommand, TrainEvent};

@@ -3,6 +3,7 @@
 //! files: [`super::step`] (one iteration), [`super::epoch`] (one epoch),
 //! [`super::validate`] and [`super::checkpoints`].
 
+use std::ops::ControlFlow;
 use std::time::Instant;
 
 use burn::module::Module;
@@ -22,7 +23,7 @@ use super::run_dir::RunDir;
 use super::schedule::LrSchedule;
 use super::source::{BatchSource, batches_per_epoch};
 use super::step::Step;
-use super::validate::validate;
+use super::validate::{Tta, validate};
 
 /// Whether the epoch loop goes on after reading the commands.
 pub(super) enum Control {
@@ -200,11 +201,13 @@ impl Session {
             let eval = self.model().valid();
             let val = validate(
                 &eval,
-                source,
-                self.config.batch_size,
+                source.val_epoch(self.config.batch_size),
                 self.classes,
                 &self.device,
-            )?;
+                Tta::None,
+                &mut |_| ControlFlow::Continue(()),
+            )
+            .map_err(|e| TrainError::Data(e.to_string()))?;
             for warning in source.take_warnings() {
                 self.log(LogLevel::Warning, warning);
             }
@@ -213,9 +216,9 @@ impl Session {
                 epoch: epoch + 1,
                 train_loss: totals.loss.mean().unwrap_or(f64::NAN),
                 train_top1: totals.top1.mean().map(|v| 100.0 * v),
-                val_loss: val.loss,
-                val_top1: val.top1,
-                val_top5: val.top5,
+                val_loss: val.loss(),
+                val_top1: val.top1_percent(),
+                val_top5: val.top5_percent(),
                 lr: self.schedule.lr(self.iteration.saturating_sub(1)),
                 images_per_sec: totals.images as f64 / train_seconds.max(1e-9),
                 data_wait_seconds: totals.data_wait,
