@@ -9,6 +9,7 @@ pub mod config;
 pub mod data;
 pub mod device;
 pub mod dist;
+pub mod eval;
 pub mod fsutil;
 pub mod hw;
 pub mod model;

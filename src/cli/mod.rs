@@ -4,7 +4,10 @@ mod bench;
 mod bench_data;
 mod data;
 mod devices;
+mod eval;
+mod export;
 mod model;
+mod predict;
 mod presets;
 mod ranks;
 mod study;
@@ -30,6 +33,12 @@ enum Command {
     Devices(devices::DevicesArgs),
     /// Print a zoo model's architecture, parameter count and multiply-accumulates.
     Model(model::ModelArgs),
+    /// Evaluate a run, checkpoint or weights file: top-1, top-5, loss, per-class accuracy.
+    Eval(eval::EvalArgs),
+    /// Classify image files with a run or checkpoint.
+    Predict(predict::PredictArgs),
+    /// Write a run's weights for torchvision or timm (.safetensors or .pth).
+    Export(export::ExportArgs),
     /// List the presets (the paper's configurations and yours), or show one resolved.
     Presets(presets::PresetsArgs),
     /// Download public datasets (cifar10, cifar100, mnist, imagenette).
@@ -63,6 +72,9 @@ pub fn main() -> ExitCode {
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Devices(args)) => devices::run(args),
         Some(Command::Model(args)) => model::run(args),
+        Some(Command::Eval(args)) => eval::run(args),
+        Some(Command::Predict(args)) => predict::run(args),
+        Some(Command::Export(args)) => export::run(args),
         Some(Command::Presets(args)) => presets::run(args),
         Some(Command::Data(args)) => data::run(args),
         Some(Command::Train(args)) => train::run_train(args),

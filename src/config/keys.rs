@@ -30,6 +30,8 @@ pub enum Action {
     OpenEditor,
     SavePreset,
     Scale,
+    /// Evaluate the selected past run on its validation data (Runs tab).
+    Evaluate,
     /// The workbench's tabs: setup, training, past runs, studies.
     TabSetup,
     TabTrain,
@@ -38,7 +40,7 @@ pub enum Action {
 }
 
 /// (action, name in files, what it does, default keys)
-const ACTIONS: [(Action, &str, &str, &[&str]); 22] = [
+const ACTIONS: [(Action, &str, &str, &[&str]); 23] = [
     (
         Action::Start,
         "start",
@@ -106,6 +108,12 @@ const ACTIONS: [(Action, &str, &str, &[&str]); 22] = [
         "scale",
         "switch the lr pane between linear and log scale",
         &["g"],
+    ),
+    (
+        Action::Evaluate,
+        "evaluate",
+        "evaluate the selected past run on its validation data",
+        &["v"],
     ),
     (Action::TabSetup, "tab_setup", "show the setup tab", &["1"]),
     (

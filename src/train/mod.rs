@@ -4,6 +4,7 @@
 mod announce;
 mod checkpoints;
 mod epoch;
+mod epoch_validation;
 mod error;
 pub mod events;
 pub mod loss;
@@ -23,7 +24,7 @@ pub mod source;
 mod step;
 pub mod teacher;
 pub mod trainer;
-mod validate;
+pub mod validate;
 
 pub use error::TrainError;
 pub use events::{EpochMetrics, IterationStats, LogLevel, RunStart, TrainCommand, TrainEvent};

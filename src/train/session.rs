@@ -247,7 +247,7 @@ impl Session {
                 break;
             }
             let train_seconds = started.elapsed().as_secs_f64();
-            let val = self.validate(source)?;
+            let val = self.validate_epoch(source)?;
             for warning in source.take_warnings() {
                 self.log(LogLevel::Warning, warning);
             }
@@ -256,9 +256,9 @@ impl Session {
                 epoch: epoch + 1,
                 train_loss: totals.loss.mean().unwrap_or(f64::NAN),
                 train_top1: totals.top1.mean().map(|v| 100.0 * v),
-                val_loss: val.loss,
-                val_top1: val.top1,
-                val_top5: val.top5,
+                val_loss: val.loss(),
+                val_top1: val.top1_percent(),
+                val_top5: val.top5_percent(),
                 lr: self.schedule.lr(self.iteration.saturating_sub(1)),
                 images_per_sec: totals.images as f64 / train_seconds.max(1e-9),
                 data_wait_seconds: totals.data_wait,

@@ -9,6 +9,7 @@ use botui::hw::HwSample;
 use botui::study::{StudyEvent, StudyPlan};
 use botui::train::{LogLevel, TrainCommand, TrainEvent};
 
+use super::eval::{EvalEvent, EvalView};
 use super::hwstate::HwState;
 use super::layout::{Areas, areas};
 pub use super::layout::{PaneId, Tab};
@@ -49,7 +50,11 @@ pub enum Popup {
     Help,
     ConfirmQuit,
     Input(InputBox),
-    Presets { selected: usize },
+    Presets {
+        selected: usize,
+    },
+    /// A past run being evaluated, then its report.
+    Eval(EvalView),
 }
 
 /// A preset as the picker lists it.
@@ -125,6 +130,8 @@ pub enum Msg {
     },
     /// An event of the running study.
     Study(StudyEvent),
+    /// From the background evaluation of a past run.
+    Eval(EvalEvent),
     /// Something the event loop could not do (an effect failed), for the log.
     Problem(String),
     /// A line something wrote to stderr while the workbench had the screen.
@@ -144,6 +151,10 @@ pub enum Effect {
     StartStudy(String),
     /// Stop the running study (each of its runs saves a checkpoint).
     StopStudy,
+    /// Evaluate the run in this folder in the background (replacing any evaluation running).
+    StartEval(std::path::PathBuf),
+    /// Stop the evaluation running (its popup was closed).
+    CancelEval,
     Quit,
 }
 
@@ -315,6 +326,12 @@ impl App {
             }
             Msg::StudyStarted { dir, plan } => self.study_started(dir, *plan),
             Msg::Study(event) => return self.on_study(event),
+            Msg::Eval(event) => {
+                // The popup closed (and the job was cancelled): late events are dropped.
+                if let Some(Popup::Eval(view)) = self.popup.as_mut() {
+                    view.apply(event);
+                }
+            }
             Msg::Problem(message) => self.note(LogLevel::Error, message),
             Msg::Stderr(line) => self.log.push(LogLevel::Warning, LogSource::Stderr, line),
         }

@@ -4,6 +4,7 @@
 use botui::train::{LogLevel, TrainCommand};
 
 use super::app::{App, EditTarget, Effect, InputBox, MouseMsg, PaneId, Popup, Tab};
+use super::eval::EvalView;
 use super::layout::{inner, list_offset};
 use super::run::{Phase, RunState};
 use super::setup::{SetupRow, checked_edit};
@@ -22,6 +23,7 @@ impl App {
             }
             Some(Popup::Help) => return Vec::new(),
             Some(Popup::Presets { selected }) => return self.on_picker_key(selected, chord),
+            Some(Popup::Eval(view)) => return self.on_eval_key(view, chord),
             None => {}
         }
         let mut effects = Vec::new();
@@ -85,6 +87,7 @@ impl App {
                 self.open_input(EditTarget::PresetName, "save the setup as preset", name);
             }
             Action::Scale => self.lr_log_scale = !self.lr_log_scale,
+            Action::Evaluate => return self.evaluate(),
             _ => {}
         }
         Vec::new()
@@ -114,6 +117,37 @@ impl App {
         self.run = Some(RunState::starting(self.config.clone()));
         self.tab = Tab::Train;
         vec![Effect::StartRun(Box::new(self.config.clone()))]
+    }
+
+    /// Evaluates the selected past run (on the Runs tab) in the background, in a popup.
+    fn evaluate(&mut self) -> Vec<Effect> {
+        if self.tab != Tab::Runs {
+            return Vec::new();
+        }
+        let Some(run) = self.runs.list.get(self.runs.selected) else {
+            self.note(LogLevel::Warning, "no past run to evaluate");
+            return Vec::new();
+        };
+        let path = run.path.clone();
+        self.popup = Some(Popup::Eval(EvalView::start(run.label())));
+        vec![Effect::StartEval(path)]
+    }
+
+    /// Esc (or a quit key) closes the eval popup, cancelling the evaluation if it still runs.
+    fn on_eval_key(&mut self, view: EvalView, chord: KeyChord) -> Vec<Effect> {
+        let close = chord.code == KeyCode::Esc || self.keys.actions(chord).contains(&Action::Quit);
+        if !close {
+            self.popup = Some(Popup::Eval(view));
+            return Vec::new();
+        }
+        if view.is_running() {
+            self.note(
+                LogLevel::Info,
+                format!("evaluation of {} cancelled", view.run()),
+            );
+            return vec![Effect::CancelEval];
+        }
+        Vec::new()
     }
 
     fn confirm_quit(&mut self) -> Vec<Effect> {

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod bench;
 pub mod config_link;
+pub mod eval;
 pub mod event;
 pub mod fake;
 pub mod hwstate;

@@ -16,6 +16,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, unbounded};
 
 use super::app::{App, Effect, Msg};
 use super::config_link::ConfigLink;
+use super::eval::EvalJob;
 use super::event::InputThread;
 use super::runs::{new_run_dir, runs_dir, scan};
 use super::study::StudyEntry;
@@ -32,6 +33,8 @@ struct Loop {
     trainer: Option<TrainerHandle>,
     /// The study started from the Study tab, running in its own thread.
     study: Option<StudyHandle>,
+    /// The evaluation of a past run the eval popup shows (dropping it cancels it).
+    eval: Option<EvalJob>,
     /// Messages from helper threads: the run-history scan, captured stderr lines.
     runs: (Sender<Msg>, Receiver<Msg>),
     quit: bool,
@@ -51,6 +54,7 @@ pub fn run(mut app: App, config: ConfigLink) -> anyhow::Result<()> {
         sampler: Sampler::spawn(detect_gpus(), HW_INTERVAL),
         trainer: None,
         study: None,
+        eval: None,
         runs,
         quit: false,
     };
@@ -127,6 +131,12 @@ impl Loop {
         if let Some(s) = &self.study {
             for event in s.events.try_iter() {
                 effects.extend(app.update(Msg::Study(event)));
+                any = true;
+            }
+        }
+        if let Some(job) = &self.eval {
+            for event in job.events.try_iter() {
+                effects.extend(app.update(Msg::Eval(event)));
                 any = true;
             }
         }
@@ -262,6 +272,8 @@ impl Loop {
                 }
             }
             Effect::ScanRuns => self.scan_runs(),
+            Effect::StartEval(run_dir) => self.eval = Some(EvalJob::spawn(run_dir)),
+            Effect::CancelEval => self.eval = None,
             Effect::Quit => self.quit = true,
             Effect::OpenEditor => {
                 let Some(path) = self.config.config_file() else {

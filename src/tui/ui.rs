@@ -9,6 +9,7 @@ use ratatui::widgets::{Paragraph, Widget};
 
 use super::app::{App, PaneId, Popup};
 use super::layout::tab_label;
+use super::panes::eval::eval_popup;
 use super::panes::hardware::HardwarePane;
 use super::panes::log::LogPane;
 use super::panes::lr::LrPane;
@@ -75,6 +76,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Some(Popup::ConfirmQuit) => popups::confirm_quit(app, s, areas.body, buf),
         Some(Popup::Input(input)) => popups::input(input, s, areas.body, buf),
         Some(Popup::Presets { selected }) => popups::presets(app, *selected, s, areas.body, buf),
+        Some(Popup::Eval(view)) => eval_popup(view, s, areas.body, buf),
         None => {}
     }
 }
@@ -175,6 +177,10 @@ pub fn status_keys(app: &App) -> Vec<(String, &'static str)> {
             ];
         }
         Some(Popup::Help) => return vec![("any key".into(), "close")],
+        Some(Popup::Eval(view)) => {
+            let what = if view.is_running() { "cancel" } else { "close" };
+            return vec![("esc".into(), what)];
+        }
         Some(Popup::Presets { .. }) => {
             return vec![
                 (format!("{}/{}", k(Action::Up), k(Action::Down)), "choose"),
@@ -224,6 +230,7 @@ pub fn status_keys(app: &App) -> Vec<(String, &'static str)> {
         PaneId::RunList => {
             out.push((k(Action::Edit), "open"));
             out.push((k(Action::Toggle), "compare"));
+            out.push((k(Action::Evaluate), "evaluate"));
         }
         PaneId::StudyList => {
             out.push((format!("{}{}", k(Action::Up), k(Action::Down)), "choose"));

@@ -1,6 +1,7 @@
 //! One file per pane; each is a borrowed widget struct drawn from the app state.
 
 pub mod curves;
+pub mod eval;
 pub mod hardware;
 pub mod log;
 pub mod lr;
