@@ -2,8 +2,11 @@
 //! reference measured in the same run (see benches/ and the README).
 
 use anyhow::Context;
-use botui::bench::train::bench_train;
+use botui::bench::train::{TrainBench, bench_train};
+use botui::config::{LowPrecision, Precision};
 use botui::device::DeviceName;
+use botui::train::precision::check_support;
+use burn::tensor::FloatDType;
 use botui::model::{ModelConfig, StemKind, parse_model};
 
 #[derive(clap::Args, Debug)]
@@ -72,6 +75,18 @@ struct TrainArgs {
     /// (burn's composite operations), to measure one against the other.
     #[arg(long, default_value = "fused", value_parser = ["fused", "burn"])]
     kernels: String,
+    /// fp32, fp16 (with dynamic loss scaling; CUDA) or bf16 (CUDA, or a CPU with AVX512-BF16).
+    #[arg(long, default_value = "fp32", value_parser = ["fp32", "fp16", "bf16"])]
+    precision: String,
+    /// Low precision per operation like torch.autocast (on), or the whole model cast (off).
+    #[arg(long, default_value = "on", value_parser = ["on", "off"])]
+    autocast: String,
+    /// Images and activations in the channels_last memory format (LibTorch).
+    #[arg(long)]
+    channels_last: bool,
+    /// cuDNN autotuning (torch.backends.cudnn.benchmark).
+    #[arg(long)]
+    cudnn_benchmark: bool,
     #[arg(long)]
     json: bool,
 }
@@ -91,19 +106,50 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 other => anyhow::bail!("unknown stem '{other}': expected auto, imagenet or small"),
             };
             botui::model::kernels::use_burn_composites(a.kernels == "burn");
-            let r = bench_train(&config, a.device, a.batch, a.warmup, a.steps)
-                .map_err(anyhow::Error::msg)
-                .context("bench train")?;
+            let dtype = match a.precision.as_str() {
+                "fp16" => Some(FloatDType::F16),
+                "bf16" => Some(FloatDType::BF16),
+                _ => None,
+            };
+            if dtype.is_some() {
+                let low = LowPrecision {
+                    enabled: true,
+                    dtype: if dtype == Some(FloatDType::F16) {
+                        Precision::Fp16
+                    } else {
+                        Precision::Bf16
+                    },
+                    ..LowPrecision::default()
+                };
+                check_support(&low, a.device)
+                    .map_err(|why| anyhow::anyhow!("--precision {} on {}: {why}", a.precision, a.device))?;
+            }
+            let r = bench_train(&TrainBench {
+                model: config,
+                device: a.device,
+                batch: a.batch,
+                warmup: a.warmup,
+                steps: a.steps,
+                dtype,
+                autocast: a.autocast == "on",
+                channels_last: a.channels_last,
+                cudnn_benchmark: a.cudnn_benchmark,
+            })
+            .map_err(anyhow::Error::msg)
+            .context("bench train")?;
             if a.json {
                 println!("{}", serde_json::to_string(&r)?);
             } else {
                 println!(
-                    "{} on {}, {}x{} input, batch {}: {:.1} images/s ({} steps in {:.2} s)",
+                    "{} on {}, {}x{} input, batch {}, {} ({}{}): {:.1} images/s ({} steps in {:.2} s)",
                     r.model,
                     r.device,
                     r.input,
                     r.input,
                     r.batch,
+                    r.precision,
+                    r.compute,
+                    if r.channels_last { ", channels_last" } else { "" },
                     r.images_per_sec,
                     r.steps,
                     r.seconds

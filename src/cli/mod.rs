@@ -4,8 +4,10 @@ mod bench;
 mod bench_data;
 mod data;
 mod devices;
+mod hw;
 mod model;
 mod presets;
+mod selftest;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -26,10 +28,14 @@ enum Command {
     Bench(bench::BenchArgs),
     /// List the devices this build has and which answer on this machine.
     Devices(devices::DevicesArgs),
+    /// Print what the hardware pane reads (NVIDIA GPUs through NVML, the CPU and memory).
+    Hw(hw::HwArgs),
     /// Print a zoo model's architecture, parameter count and multiply-accumulates.
     Model(model::ModelArgs),
     /// List the presets (the paper's configurations and yours), or show one resolved.
     Presets(presets::PresetsArgs),
+    /// Check the training kernels against burn's own operations on a device (exit 1 on a mismatch).
+    Selftest(selftest::SelftestArgs),
     /// Download public datasets (cifar10, cifar100, mnist, imagenette).
     Data(data::DataArgs),
     /// Train headless: a preset or config file, flags and `--set KEY=VALUE` overrides.
@@ -53,9 +59,11 @@ pub fn main() -> ExitCode {
         None => return crate::tui::main(),
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Devices(args)) => devices::run(args),
+        Some(Command::Hw(args)) => hw::run(args),
         Some(Command::Model(args)) => model::run(args),
         Some(Command::Presets(args)) => presets::run(args),
         Some(Command::Data(args)) => data::run(args),
+        Some(Command::Selftest(args)) => selftest::run(args),
         Some(Command::Train(args)) => train::run_train(args),
         Some(Command::Lr(args)) => train::run_lr(args),
     };
