@@ -207,23 +207,23 @@ if grep -qwE 'avx512_bf16|amx_bf16' /proc/cpuinfo 2>/dev/null; then cpu_bf16=1; 
 
 # Sizes: the issue's on the GPU, tiny on the CPU.
 if [ "$mode" = run ]; then
-  # label|model|input|batch|warmup|steps
-  cases=("resnet50d-224|resnet50d|224|256|5|20" "resnet18-32|resnet18|32|512|5|30")
-  precisions=(fp16 fp32 bf16)
   low=fp16
+  # label|model|input|batch|warmup|steps|precisions
+  cases=("resnet50d-224|resnet50d|224|256|5|20|fp16 fp32 bf16"
+         "resnet18-32|resnet18|32|512|5|30|fp16 fp32 bf16")
   data_args=(--threads 16 --images 2048)
   learn_args=(--model resnet18 --input 32 --set model.stem=small --epochs 3 --batch-size 128)
   learn_chance=0.05; learn_factor=3
   tmux_seconds=30
   py_threads=0
 else
-  cases=("resnet50d-224|resnet50d|224|2|1|1" "resnet18-32|resnet18|32|16|1|2")
-  precisions=(fp32)
   low=""
-  if [ "$cpu_bf16" = 1 ]; then precisions+=(bf16); low=bf16; fi
-  data_args=(--threads 2 --images 64)
+  if [ "$cpu_bf16" = 1 ]; then low=bf16; fi
+  cases=("resnet50d-224|resnet50d|224|2|1|1|${low:-fp32}"
+         "resnet18-32|resnet18|32|16|1|2|fp32${low:+ $low}")
+  data_args=(--threads 2 --images 32 --batch 16)
   learn_args=(--model resnet18 --input 32 --set model.stem=small --epochs 3 --batch-size 16
-    --set data.builtin_classes=4 --set data.builtin_train_per_class=40
+    --set data.builtin_classes=4 --set data.builtin_train_per_class=32
     --set data.builtin_val_per_class=10 --set data.workers=2)
   learn_chance=0.25; learn_factor=1.5
   tmux_seconds=8
@@ -321,7 +321,7 @@ step hw-idle 20 "$binary" hw --json
 step selftest 180 "$binary" selftest --device "$dev" --json
 target_low="${low:-fp32}"
 first="${cases[0]}"
-IFS='|' read -r label model input batch warmup steps <<<"$first"
+IFS='|' read -r label model input batch warmup steps _ <<<"$first"
 bench_pair "$label" "$model" "$input" "$batch" "$warmup" "$steps" "$target_low"
 step data 90 "$binary" bench data --json "${data_args[@]}"
 # The learning run, with the hardware pane's readings taken while it trains.
@@ -331,8 +331,8 @@ learn learn-fp32 fp32
 wait "$hw_pid" 2>/dev/null
 if [ -n "$low" ]; then learn "learn-$low" "$low"; else skip learn-low "no low precision on this device (FP16 is CUDA-only; this CPU has no AVX512-BF16)"; fi
 for c in "${cases[@]}"; do
-  IFS='|' read -r label model input batch warmup steps <<<"$c"
-  for p in "${precisions[@]}"; do
+  IFS='|' read -r label model input batch warmup steps case_precisions <<<"$c"
+  for p in $case_precisions; do
     if [ "$c" = "$first" ] && [ "$p" = "$target_low" ]; then continue; fi
     bench_pair "$label" "$model" "$input" "$batch" "$warmup" "$steps" "$p"
   done

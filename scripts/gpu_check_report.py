@@ -153,6 +153,7 @@ def main():
                 skipped.append(f"PyTorch skipped {t['skipped_steps']}")
             rows.append((case, batch, precision, bi, ti, ratio, ", ".join(skipped)))
     target = a.target_precision
+    cpu_note = "" if a.mode == "run" else " [CPU, tiny sizes: the target is for the GPU]"
     for case in cases:
         row = next((x for x in rows if x[0] == case and x[2] == target), None)
         stand_in = "" if target == "fp16" else f" ({target} stands in for fp16: FP16 is CUDA-only)"
@@ -161,7 +162,7 @@ def main():
         else:
             r.verdict(row[5] >= 1.0,
                       f"target: {target} step >= 1.0x PyTorch AMP eager with channels_last, {case} batch {row[1]}: "
-                      f"botui {fmt(row[3])} vs PyTorch {fmt(row[4])} images/s = {row[5]:.2f}x{stand_in}",
+                      f"botui {fmt(row[3])} vs PyTorch {fmt(row[4])} images/s = {row[5]:.2f}x{stand_in}{cpu_note}",
                       gating=False)
     body.append("## Training step, images/s\n")
     body.append("Forward, loss, backward and the NAG update on random data after warm-up; botui with "
@@ -186,7 +187,7 @@ def main():
             r.verdict(data["images_per_sec"] >= consume,
                       f"target: loader >= training rate at 224: {fmt(data['images_per_sec'])} images/s on "
                       f"{data['threads']} threads vs botui's fastest step at 224, {fmt(consume)} images/s "
-                      f"({data['images_per_sec'] / consume:.2f}x)", gating=False)
+                      f"({data['images_per_sec'] / consume:.2f}x){cpu_note}", gating=False)
         body.append("## Data loader\n")
         body.append("Decode + the paper's training transform to 224 x 224 (`botui bench data`, "
                     "generated ImageNet-like JPEGs):\n")
