@@ -119,7 +119,10 @@ fn gpu_run(dir: &Path, selftest_failures: usize, fp16_botui: f64) {
 fn report(dir: &Path) -> (i32, String) {
     let py = python().expect("python3");
     let out = Command::new(py)
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/gpu_check_report.py"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scripts/gpu_check_report.py"
+        ))
         .args(["--mode", "run", "--device", "cuda:0", "--work"])
         .arg(dir)
         .args([
@@ -219,5 +222,8 @@ fn a_kernel_mismatch_fails_the_check() {
         md.contains("**FAIL** kernel self-test on cuda:0: 8 of 10 checks"),
         "{md}"
     );
-    assert!(md.contains("  - failed: 1x1 [fp16 channels_last] output"), "{md}");
+    assert!(
+        md.contains("  - failed: 1x1 [fp16 channels_last] output"),
+        "{md}"
+    );
 }

@@ -86,7 +86,9 @@ fn kernels_match_burn_on_libtorch() {
 fn inference_is_burns_forward() {
     let device = Device::flex();
     device.seed(3);
-    let conv = Conv2dConfig::new([3, 8], [3, 3]).with_bias(false).init(&device);
+    let conv = Conv2dConfig::new([3, 8], [3, 3])
+        .with_bias(false)
+        .init(&device);
     let bn = BatchNormConfig::new(8).init(&device);
     let x = Tensor::<4>::random([2, 3, 9, 9], Distribution::Normal(0.0, 1.0), &device);
     let expected = relu(bn.forward(conv.forward(x.clone())));

@@ -5,9 +5,9 @@ use anyhow::Context;
 use botui::bench::train::{TrainBench, bench_train};
 use botui::config::{LowPrecision, Precision};
 use botui::device::DeviceName;
+use botui::model::{ModelConfig, StemKind, parse_model};
 use botui::train::precision::check_support;
 use burn::tensor::FloatDType;
-use botui::model::{ModelConfig, StemKind, parse_model};
 
 #[derive(clap::Args, Debug)]
 pub struct BenchArgs {
@@ -121,8 +121,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     },
                     ..LowPrecision::default()
                 };
-                check_support(&low, a.device)
-                    .map_err(|why| anyhow::anyhow!("--precision {} on {}: {why}", a.precision, a.device))?;
+                check_support(&low, a.device).map_err(|why| {
+                    anyhow::anyhow!("--precision {} on {}: {why}", a.precision, a.device)
+                })?;
             }
             let r = bench_train(&TrainBench {
                 model: config,
@@ -149,7 +150,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     r.batch,
                     r.precision,
                     r.compute,
-                    if r.channels_last { ", channels_last" } else { "" },
+                    if r.channels_last {
+                        ", channels_last"
+                    } else {
+                        ""
+                    },
                     r.images_per_sec,
                     r.steps,
                     r.seconds

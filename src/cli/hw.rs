@@ -53,7 +53,8 @@ fn gib(bytes: u64) -> f64 {
 
 fn print_sample(s: &HwSample) {
     for g in &s.gpus {
-        let opt = |v: Option<f32>, unit: &str| v.map_or("n/a".to_string(), |v| format!("{v:.0} {unit}"));
+        let opt =
+            |v: Option<f32>, unit: &str| v.map_or("n/a".to_string(), |v| format!("{v:.0} {unit}"));
         println!(
             "gpu {} {}: utilization {:.0} %, memory {:.1} / {:.1} GiB, temperature {}, power {} of {}",
             g.index,

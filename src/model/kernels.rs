@@ -20,9 +20,9 @@
 // the stack this project chose.
 #![allow(deprecated)]
 
+pub mod cudnn;
 #[cfg(feature = "tch")]
 mod libtorch;
-pub mod cudnn;
 pub mod memory;
 
 use super::autocast;

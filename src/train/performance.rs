@@ -5,8 +5,8 @@ use burn::tensor::{Device, FloatDType, Tensor};
 
 use crate::config::PerformanceSection;
 use crate::device::DeviceName;
-use crate::model::kernels::memory::{Transfer, images_to_device};
 use crate::model::kernels::cudnn;
+use crate::model::kernels::memory::{Transfer, images_to_device};
 
 use super::precision::Compute;
 use super::source::HostBatch;
@@ -166,6 +166,9 @@ mod tests {
         let device = Device::flex().autodiff();
         let (x, note) = p.images(&batch, &device);
         assert!(note.is_none() && x.is_autodiff());
-        assert_eq!(x.inner().into_data().to_vec::<f32>().unwrap(), batch.images);
+        assert_eq!(
+            x.inner().into_data().try_into_vec::<f32>().unwrap(),
+            batch.images
+        );
     }
 }

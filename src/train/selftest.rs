@@ -265,7 +265,12 @@ impl Recorder<'_> {
     }
 
     fn push(&mut self, what: &str, value: f64, bound: f64, at_least: bool) {
-        let passed = value.is_finite() && if at_least { value >= bound } else { value <= bound };
+        let passed = value.is_finite()
+            && if at_least {
+                value >= bound
+            } else {
+                value <= bound
+            };
         self.out.push(Check {
             case: self.case.clone(),
             precision: self.variant.precision(),
@@ -534,7 +539,11 @@ impl ModuleVisitor for WorstGradient<'_> {
     }
 
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        if self.path.last().is_some_and(|l| crate::model::is_running_stat(l)) {
+        if self
+            .path
+            .last()
+            .is_some_and(|l| crate::model::is_running_stat(l))
+        {
             return;
         }
         let value = param.val();

@@ -215,10 +215,14 @@ impl TrainKernels for LibTorch {
 }
 
 /// `input` laid out channels_last (NHWC strides) or contiguous (NCHW); same shape and values.
-pub(super) fn memory_format(input: &tch::Tensor, channels_last: bool) -> Result<tch::Tensor, String> {
+pub(super) fn memory_format(
+    input: &tch::Tensor,
+    channels_last: bool,
+) -> Result<tch::Tensor, String> {
     let mut out = ptr::null_mut();
     // SAFETY: as in `conv2d_backward`.
-    let error = unsafe { botui_memory_format(input.as_ptr(), c_int::from(channels_last), &mut out) };
+    let error =
+        unsafe { botui_memory_format(input.as_ptr(), c_int::from(channels_last), &mut out) };
     match message(error) {
         Some(m) => Err(m),
         // SAFETY: a fresh `new at::Tensor`, as in `owned`.

@@ -80,7 +80,11 @@ pub fn channels_last(x: Tensor<4>) -> Tensor<4> {
             return x;
         }
         let autodiff = x.is_autodiff();
-        if let Ok(t) = x.clone().inner().try_into_primitive::<burn::backend::LibTorch>() {
+        if let Ok(t) = x
+            .clone()
+            .inner()
+            .try_into_primitive::<burn::backend::LibTorch>()
+        {
             let converted = super::libtorch::memory_format(&t.tensor, true)
                 .unwrap_or_else(|e| panic!("LibTorch channels_last: {e}"));
             let out = Tensor::<4>::from_primitive::<burn::backend::LibTorch>(
@@ -109,7 +113,6 @@ pub fn is_channels_last(x: &Tensor<4>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::tensor::Distribution;
 
     #[test]
     fn flex_batches_are_plain_copies() {
@@ -120,16 +123,10 @@ mod tests {
             non_blocking: true,
             channels_last: true,
         };
-        let x = images_to_device(
-            &images,
-            [2, 3, 4, 4],
-            DeviceName::Flex,
-            &device,
-            transfer,
-        )
-        .unwrap();
+        let x =
+            images_to_device(&images, [2, 3, 4, 4], DeviceName::Flex, &device, transfer).unwrap();
         assert!(!is_channels_last(&x));
-        assert_eq!(x.into_data().to_vec::<f32>().unwrap(), images);
+        assert_eq!(x.into_data().try_into_vec::<f32>().unwrap(), images);
     }
 
     #[cfg(feature = "tch")]
@@ -137,14 +134,18 @@ mod tests {
     fn libtorch_channels_last_keeps_the_values() {
         let device = Device::libtorch();
         device.seed(1);
-        let x = Tensor::<4>::random([2, 3, 5, 4], Distribution::Normal(0.0, 1.0), &device);
+        let x = Tensor::<4>::random(
+            [2, 3, 5, 4],
+            burn::tensor::Distribution::Normal(0.0, 1.0),
+            &device,
+        );
         assert!(!is_channels_last(&x));
         let y = channels_last(x.clone());
         assert!(is_channels_last(&y));
         assert_eq!(y.dims(), [2, 3, 5, 4]);
         assert_eq!(
-            y.clone().into_data().to_vec::<f32>().unwrap(),
-            x.into_data().to_vec::<f32>().unwrap()
+            y.clone().into_data().try_into_vec::<f32>().unwrap(),
+            x.into_data().try_into_vec::<f32>().unwrap()
         );
         // The layout survives an autodiff round trip and a ReLU (what a conv -> BN -> ReLU
         // stack hands on).
@@ -171,7 +172,7 @@ mod tests {
             )
             .unwrap();
             assert_eq!(is_channels_last(&x), channels_last);
-            assert_eq!(x.into_data().to_vec::<f32>().unwrap(), images);
+            assert_eq!(x.into_data().try_into_vec::<f32>().unwrap(), images);
         }
     }
 }
