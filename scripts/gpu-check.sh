@@ -224,7 +224,8 @@ else
   data_args=(--threads 2 --images 32 --batch 16)
   learn_args=(--model resnet18 --input 32 --set model.stem=small --epochs 3 --batch-size 16
     --set data.builtin_classes=4 --set data.builtin_train_per_class=32
-    --set data.builtin_val_per_class=10 --set data.workers=2)
+    --set data.builtin_val_per_class=10 --set data.workers=2
+    --set warmup.enabled=true --set warmup.epochs=1 --set schedule.decay=cosine)
   learn_chance=0.25; learn_factor=1.5
   tmux_seconds=8
   py_threads=$(nproc)

@@ -219,9 +219,13 @@ def main():
                         f"{m['val_top1']:.2f} | {m['val_top5']:.2f} | {fmt(m.get('images_per_sec'))} | "
                         f"{m['seconds']:.1f} |")
         if metrics and s["status"] == "ok":
-            top1 = metrics[-1]["val_top1"]
-            r.verdict(top1 >= need, f"{name}: val top-1 {top1:.2f} % after {metrics[-1]['epoch']} epochs "
-                                    f"(chance {100 * a.learn_chance:.0f} %, needs {need:.1f} %)")
+            # The best epoch, as tests/learns_builtin.rs judges: a 3-epoch run on a few hundred
+            # images has a noisy last epoch (BN statistics of tiny batches).
+            best = max(metrics, key=lambda m: m["val_top1"])
+            top1 = best["val_top1"]
+            r.verdict(top1 >= need, f"{name}: best val top-1 {top1:.2f} % (epoch {best['epoch']} of "
+                                    f"{metrics[-1]['epoch']}; chance {100 * a.learn_chance:.0f} %, "
+                                    f"needs {need:.1f} %)")
         else:
             r.verdict(False, f"{name}: {r.why_not(name)}")
     body.append("")

@@ -176,7 +176,7 @@ fn a_gpu_run_renders_every_section_and_its_verdicts() {
         "| resnet18-32 | 512 | fp32 | 1,300.0 | 1,200.0 | 1.08 x |",
         // The loader against botui's fastest step at 224 (fp16's 3300 here).
         "**PASS** target: loader >= training rate at 224: 4,096.0 images/s on 16 threads vs botui's fastest step at 224, 3,300.0 images/s (1.24x)",
-        "**PASS** learn-fp16: val top-1 24.00 % after 3 epochs (chance 5 %, needs 15.0 %)",
+        "**PASS** learn-fp16: best val top-1 24.00 % (epoch 3 of 3; chance 5 %, needs 15.0 %)",
         "**PASS** NVML readings headless: 1 GPU(s), NVIDIA H200",
         "| idle | 0 NVIDIA H200 | 97 | 40.0 / 140.0 | 51 | 612 (700) | 40 |",
         "**PASS** workbench in tmux: captured the Train tab after 30 s of training (screen.txt)",
