@@ -116,6 +116,17 @@ fn gpu_run(dir: &Path, selftest_failures: usize, fp16_botui: f64) {
     write(dir, "steps.tsv", &(steps.join("\n") + "\n"));
 }
 
+/// The report on a GPU run made by [`gpu_run`]; `None` (the test skips) without a Python.
+fn report_of(selftest_failures: usize, fp16_botui: f64) -> Option<(i32, String)> {
+    if python().is_none() {
+        eprintln!("skipping: no python3");
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    gpu_run(dir.path(), selftest_failures, fp16_botui);
+    Some(report(dir.path()))
+}
+
 fn report(dir: &Path) -> (i32, String) {
     let py = python().expect("python3");
     let out = Command::new(py)
@@ -148,13 +159,9 @@ fn report(dir: &Path) -> (i32, String) {
 
 #[test]
 fn a_gpu_run_renders_every_section_and_its_verdicts() {
-    if python().is_none() {
-        eprintln!("skipping: no python3");
+    let Some((code, md)) = report_of(0, 3300.0) else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    gpu_run(dir.path(), 0, 3300.0);
-    let (code, md) = report(dir.path());
+    };
     assert_eq!(code, 0, "{md}");
     for section in [
         "# botui GPU check: `--run` on cuda:0",
@@ -196,12 +203,9 @@ fn a_gpu_run_renders_every_section_and_its_verdicts() {
 
 #[test]
 fn a_slow_fp16_step_fails_its_target_but_not_the_check() {
-    if python().is_none() {
+    let Some((code, md)) = report_of(0, 2700.0) else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    gpu_run(dir.path(), 0, 2700.0);
-    let (code, md) = report(dir.path());
+    };
     assert!(
         md.contains("**FAIL** target: fp16 step >= 1.0x PyTorch AMP eager with channels_last, resnet50d-224 batch 256: botui 2,700.0 vs PyTorch 3,000.0 images/s = 0.90x"),
         "{md}"
@@ -211,12 +215,9 @@ fn a_slow_fp16_step_fails_its_target_but_not_the_check() {
 
 #[test]
 fn a_kernel_mismatch_fails_the_check() {
-    if python().is_none() {
+    let Some((code, md)) = report_of(2, 3300.0) else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    gpu_run(dir.path(), 2, 3300.0);
-    let (code, md) = report(dir.path());
+    };
     assert_eq!(code, 1, "{md}");
     assert!(
         md.contains("**FAIL** kernel self-test on cuda:0: 8 of 10 checks"),
