@@ -1,6 +1,8 @@
 //! With the `tch` feature:
 //! - bakes the directory of LibTorch's shared libraries into the rpath of botui's binaries and
-//!   tests, so that they start without LD_LIBRARY_PATH;
+//!   tests, so that they start without LD_LIBRARY_PATH (not with `BOTUI_NO_RPATH=1`: a binary
+//!   for another machine, such as the one `scripts/gpu-check.sh --prepare` makes, finds that
+//!   machine's LibTorch through LD_LIBRARY_PATH instead of a path of this one);
 //! - compiles `src/model/kernels/libtorch.cpp`, the two ATen backward kernels (convolution,
 //!   batch norm) that tch does not bind, against the same LibTorch headers and C++ ABI;
 //! - compiles `src/dist/c10d.cpp`, botui's door to c10d (TCPStore, ProcessGroupGloo, and
@@ -32,6 +34,7 @@ fn main() {
     println!("cargo:rerun-if-env-changed=LIBTORCH_USE_PYTORCH");
     println!("cargo:rerun-if-env-changed=LIBTORCH_CXX11_ABI");
     println!("cargo:rerun-if-env-changed=VIRTUAL_ENV");
+    println!("cargo:rerun-if-env-changed=BOTUI_NO_RPATH");
     #[cfg(feature = "tch")]
     libtorch();
 }
@@ -44,7 +47,14 @@ fn libtorch() {
              source the env file that scripts/setup-libtorch.sh prints"
         );
     };
-    println!("cargo:rustc-link-arg=-Wl,-rpath,{}", torch.lib.display());
+    if std::env::var("BOTUI_NO_RPATH").is_ok_and(|v| v == "1") {
+        println!(
+            "cargo:warning=BOTUI_NO_RPATH=1: botui will need LD_LIBRARY_PATH={}",
+            torch.lib.display()
+        );
+    } else {
+        println!("cargo:rustc-link-arg=-Wl,-rpath,{}", torch.lib.display());
+    }
     compile_kernels(&torch);
     compile_c10d(&torch);
 }

@@ -47,11 +47,18 @@ fn a_short_run_writes_its_folder_and_prints_each_epoch() {
     let out = run(botui(home.path())
         .arg("train")
         .args(TINY)
+        .args(["--set", "performance.channels_last=\"off\""])
         .args(["--epochs", "2", "--out"])
         .arg(&out_dir));
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("epoch 1/2"), "{stdout}");
+    // The `[performance]` switches, each with its value, in the log.
+    assert!(
+        stdout.contains("performance: channels_last off, cudnn_benchmark off (CUDA only)")
+            && stdout.contains("1 data workers, FP32"),
+        "{stdout}"
+    );
     assert!(stdout.contains("epoch 2/2"), "{stdout}");
     assert!(stdout.contains("best val top-1"), "{stdout}");
     let lines = metrics(&out_dir);
@@ -82,6 +89,10 @@ fn bad_flags_and_presets_are_clear_errors() {
         (&["train", "--model", "resnet99"], "resnet99"),
         (&["train", "--set", "warmup.epochs"], "key=value"),
         (&["train", "--set", "warmup.nope=1"], "warmup.nope"),
+        (
+            &["train", "--set", "performance.channels_last=\"nhwc\""],
+            "'nhwc' is not a switch",
+        ),
         (&["train", "--device", "cuda:7"], "cuda:7"),
         (&["train", "--data", "cifar10:/no/such/dir"], "/no/such/dir"),
         (&["train", "--resume", "/no/such/run"], "/no/such/run"),

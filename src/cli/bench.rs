@@ -2,12 +2,15 @@
 //! reference measured in the same run (see benches/ and the README).
 
 use anyhow::Context;
-use botui::bench::train::{TrainBenchResult, bench_train};
+use botui::bench::train::{TrainBench, TrainBenchResult, bench_train};
+use botui::config::{LowPrecision, Precision};
 use botui::device::DeviceName;
 use botui::dist::launch::{self, Launch, without_flags};
 use botui::dist::ranks::check_device;
 use botui::dist::{Ranks, World};
 use botui::model::{ModelConfig, StemKind, parse_model};
+use botui::train::precision::check_support;
+use burn::tensor::FloatDType;
 
 #[derive(clap::Args, Debug)]
 pub struct BenchArgs {
@@ -86,6 +89,18 @@ struct TrainArgs {
     /// LibTorch CPU threads per process (default: LibTorch's choice, one per core).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
+    /// fp32, fp16 (with dynamic loss scaling; CUDA) or bf16 (CUDA, or a CPU with AVX512-BF16).
+    #[arg(long, default_value = "fp32", value_parser = ["fp32", "fp16", "bf16"])]
+    precision: String,
+    /// Low precision per operation like torch.autocast (on), or the whole model cast (off).
+    #[arg(long, default_value = "on", value_parser = ["on", "off"])]
+    autocast: String,
+    /// Images and activations in the channels_last memory format (LibTorch).
+    #[arg(long)]
+    channels_last: bool,
+    /// cuDNN autotuning (torch.backends.cudnn.benchmark).
+    #[arg(long)]
+    cudnn_benchmark: bool,
     #[arg(long)]
     json: bool,
 }
@@ -108,32 +123,55 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 other => anyhow::bail!("unknown stem '{other}': expected auto, imagenet or small"),
             };
             botui::model::kernels::use_burn_composites(a.kernels == "burn");
+            let dtype = match a.precision.as_str() {
+                "fp16" => Some(FloatDType::F16),
+                "bf16" => Some(FloatDType::BF16),
+                _ => None,
+            };
+            if dtype.is_some() {
+                let low = LowPrecision {
+                    enabled: true,
+                    dtype: if dtype == Some(FloatDType::F16) {
+                        Precision::Fp16
+                    } else {
+                        Precision::Bf16
+                    },
+                    ..LowPrecision::default()
+                };
+                check_support(&low, a.device).map_err(|why| {
+                    anyhow::anyhow!("--precision {} on {}: {why}", a.precision, a.device)
+                })?;
+            }
             if let Some(n) = a.nproc {
                 return bench_ranks(&a, n);
             }
             set_threads(a.threads)?;
+            let mut bench = TrainBench {
+                model: config,
+                device: a.device,
+                batch: a.batch,
+                warmup: a.warmup,
+                steps: a.steps,
+                dtype,
+                autocast: a.autocast == "on",
+                channels_last: a.channels_last,
+                cudnn_benchmark: a.cudnn_benchmark,
+            };
             let r = match World::from_env()? {
                 Some(world) => {
-                    let device = world.device(a.device);
+                    bench.device = world.device(a.device);
                     let leader = world.is_leader();
                     let mut ranks = Ranks::join(world, a.device)?;
-                    let r = bench_train(
-                        &config,
-                        device,
-                        a.batch,
-                        a.warmup,
-                        a.steps,
-                        Some(&mut ranks),
-                    )
-                    .map_err(anyhow::Error::msg)
-                    .context("bench train")?;
+                    let r = bench_train(&bench, Some(&mut ranks))
+                        .map_err(anyhow::Error::msg)
+                        .context("bench train")?;
                     ranks.finish()?;
                     if !leader {
                         return Ok(());
                     }
                     r
                 }
-                None => bench_train(&config, a.device, a.batch, a.warmup, a.steps, None)
+                None => bench_train(&bench, None)
                     .map_err(anyhow::Error::msg)
                     .context("bench train")?,
             };
@@ -190,9 +228,23 @@ fn describe(r: &TrainBenchResult) -> String {
     } else {
         String::new()
     };
+    let layout = if r.channels_last {
+        ", channels_last"
+    } else {
+        ""
+    };
     format!(
-        "{} on {}, {}x{} input, batch {}{ranks}: {:.1} images/s ({} steps in {:.2} s)",
-        r.model, r.device, r.input, r.input, r.batch, r.images_per_sec, r.steps, r.seconds
+        "{} on {}, {}x{} input, batch {}{ranks}, {} ({}{layout}): {:.1} images/s ({} steps in {:.2} s)",
+        r.model,
+        r.device,
+        r.input,
+        r.input,
+        r.batch,
+        r.precision,
+        r.compute,
+        r.images_per_sec,
+        r.steps,
+        r.seconds
     )
 }
 

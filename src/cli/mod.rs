@@ -6,10 +6,12 @@ mod data;
 mod devices;
 mod eval;
 mod export;
+mod hw;
 mod model;
 mod predict;
 mod presets;
 mod ranks;
+mod selftest;
 mod study;
 mod train;
 
@@ -31,6 +33,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// List the devices this build has and which answer on this machine.
     Devices(devices::DevicesArgs),
+    /// Print what the hardware pane reads (NVIDIA GPUs through NVML, the CPU and memory).
+    Hw(hw::HwArgs),
     /// Print a zoo model's architecture, parameter count and multiply-accumulates.
     Model(model::ModelArgs),
     /// Evaluate a run, checkpoint or weights file: top-1, top-5, loss, per-class accuracy.
@@ -41,6 +45,8 @@ enum Command {
     Export(export::ExportArgs),
     /// List the presets (the paper's configurations and yours), or show one resolved.
     Presets(presets::PresetsArgs),
+    /// Check the training kernels against burn's own operations on a device (exit 1 on a mismatch).
+    Selftest(selftest::SelftestArgs),
     /// Download public datasets (cifar10, cifar100, mnist, imagenette).
     Data(data::DataArgs),
     /// Train headless: a preset or config file, flags and `--set KEY=VALUE` overrides.
@@ -71,12 +77,14 @@ pub fn main() -> ExitCode {
         None => return crate::tui::main(),
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Devices(args)) => devices::run(args),
+        Some(Command::Hw(args)) => hw::run(args),
         Some(Command::Model(args)) => model::run(args),
         Some(Command::Eval(args)) => eval::run(args),
         Some(Command::Predict(args)) => predict::run(args),
         Some(Command::Export(args)) => export::run(args),
         Some(Command::Presets(args)) => presets::run(args),
         Some(Command::Data(args)) => data::run(args),
+        Some(Command::Selftest(args)) => selftest::run(args),
         Some(Command::Train(args)) => train::run_train(args),
         Some(Command::Lr(args)) => train::run_lr(args),
         Some(Command::Study(args)) => study::run_study(args),

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::data_source::SourceSpec;
+use super::performance::PerformanceSection;
 use crate::device::DeviceName;
 use crate::model::{InitScheme, ModelConfig, ModelName, ResNetVariant, StemKind};
 
@@ -41,6 +42,9 @@ pub struct RunConfig {
     pub mixup: Mixup,
     pub distillation: Distillation,
     pub checkpoint: CheckpointSection,
+    /// How fast the run goes on its device (channels_last, cuDNN autotuning, pinned
+    /// asynchronous copies, autocast), not what it learns.
+    pub performance: PerformanceSection,
     /// Where the numbers this configuration should reach come from (presets fill it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub paper: Option<PaperReference>,
@@ -70,6 +74,7 @@ impl Default for RunConfig {
             mixup: Mixup::default(),
             distillation: Distillation::default(),
             checkpoint: CheckpointSection::default(),
+            performance: PerformanceSection::default(),
             paper: None,
         }
     }

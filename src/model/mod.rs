@@ -1,6 +1,7 @@
 //! The paper's model zoo as burn modules: ResNet 18-152 in variants A-D, MobileNet (v1) and
 //! Inception-V3, all behind one [`ModelConfig`].
 
+pub mod autocast;
 pub mod export;
 pub mod import;
 pub mod inception;

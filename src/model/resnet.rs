@@ -489,7 +489,7 @@ impl ResNet {
             x = block.forward(x);
         }
         let x = adaptive_avg_pool2d(x, [1, 1]).flatten::<2>(1, 3);
-        self.fc.forward(x)
+        super::kernels::linear(&self.fc, x)
     }
 
     /// Every residual block, stage by stage.

@@ -129,7 +129,10 @@ impl Session {
         epoch: usize,
         stop: bool,
     ) -> Result<StepOutput, TrainError> {
-        let x = self.step.inputs(batch, plan, &self.autodiff);
+        let (x, note) = self.step.inputs(batch, plan, &self.autodiff);
+        if let Some(note) = note {
+            self.log(LogLevel::Warning, note);
+        }
         let targets = self.step.targets(&batch.labels, plan, &self.autodiff);
         let model = self.model.take().expect("model present between steps");
         let logits = self.step.forward(&model, x.clone());

@@ -121,6 +121,8 @@ impl Session {
             .filter(|m| m.epoch <= start.epochs_done)
             .collect();
         let step = Step::new(&config, classes.len(), precision, &device)?;
+        // Process-wide switches (cuDNN autotuning) before the first step.
+        step.performance().apply();
         let mut session = Session {
             step,
             classes: classes.len(),

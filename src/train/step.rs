@@ -14,7 +14,8 @@ use super::loss::{
     MixPlan, TargetSmoothing, distillation_loss, soft_cross_entropy, soft_targets, targets_tensor,
 };
 use super::mixup::{Mixer, mix_images};
-use super::precision::{LossScaler, shadow};
+use super::performance::Performance;
+use super::precision::{self, LossScaler};
 use super::source::HostBatch;
 use super::teacher::load_teacher;
 
@@ -47,8 +48,9 @@ pub(super) enum Update {
 pub(super) struct Step {
     classes: usize,
     smoothing: TargetSmoothing,
-    /// Low precision (Sec. 3.2): the compute dtype; `None` trains in FP32.
-    precision: Option<FloatDType>,
+    /// The `[performance]` switches on this device, low precision's compute (Sec. 3.2:
+    /// autocast or the whole model cast; FP32 without it) among them.
+    performance: Performance,
     /// FP16's dynamic loss scale.
     scaler: Option<LossScaler>,
     skipped: usize,
@@ -81,7 +83,12 @@ impl Step {
         Ok(Self {
             classes,
             smoothing: TargetSmoothing::from_config(&config.label_smoothing),
-            precision,
+            performance: Performance::new(
+                &config.performance,
+                config.device,
+                precision,
+                config.data.workers,
+            ),
             scaler: (precision == Some(FloatDType::F16))
                 .then(|| LossScaler::new(&config.low_precision)),
             skipped: 0,
@@ -95,7 +102,11 @@ impl Step {
     }
 
     pub(super) fn precision(&self) -> Option<FloatDType> {
-        self.precision
+        self.performance.compute.dtype()
+    }
+
+    pub(super) fn performance(&self) -> &Performance {
+        &self.performance
     }
 
     pub(super) fn loss_scaling(&self) -> bool {
@@ -113,18 +124,21 @@ impl Step {
         Some(Mixer::new(m.alpha, m.seed ^ iteration as u64).plan(n))
     }
 
-    /// The batch's images on `device`, mixed by the plan.
+    /// The batch's images on `device` (pinned, asynchronous, channels_last as `[performance]`
+    /// says), mixed by the plan; with a note for the log when the asynchronous copy failed and
+    /// plain copies take over.
     pub(super) fn inputs(
-        &self,
+        &mut self,
         batch: &HostBatch,
         plan: Option<&MixPlan>,
         device: &Device,
-    ) -> Tensor<4> {
-        let x = batch.images_tensor(device);
-        match plan {
+    ) -> (Tensor<4>, Option<String>) {
+        let (x, note) = self.performance.images(batch, device);
+        let x = match plan {
             Some(plan) => mix_images(x, plan),
             None => x,
-        }
+        };
+        (x, note)
     }
 
     /// Label smoothing and mixup: the soft targets `[n, classes]`.
@@ -138,15 +152,10 @@ impl Step {
         targets_tensor(targets, self.classes, device)
     }
 
-    /// Low precision: the forward pass on a copy of the weights in the compute dtype, logits
-    /// back in FP32 (the master weights stay FP32).
+    /// The forward pass in the run's compute: FP32, autocast, or the whole model cast; the
+    /// logits in FP32 (the master weights stay FP32).
     pub(super) fn forward(&self, model: &Model, x: Tensor<4>) -> Tensor<2> {
-        match self.precision {
-            Some(dtype) => shadow(model, dtype)
-                .forward(x.cast(dtype))
-                .cast(FloatDType::F32),
-            None => model.forward(x),
-        }
+        precision::forward(model, x, self.performance.compute)
     }
 
     /// The loss of the logits against the targets: cross entropy, or with a teacher the
