@@ -13,6 +13,13 @@ use burn::optim::{ModuleOptimizer, SgdConfig};
 
 use crate::config::{OptimizerKind, RunConfig};
 
+pub mod adamw;
+pub mod adaptive;
+pub mod clip;
+pub mod lamb;
+#[cfg(test)]
+mod toy;
+
 /// Parameters that no-bias-decay exempts: biases and BN gamma/beta, as GluonCV's `--no-wd`
 /// (`.*beta|.*gamma|.*bias`) selects them.
 pub const NO_DECAY_PATTERN: &str = r"(^|\.)(bias|gamma|beta)$";
