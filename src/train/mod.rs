@@ -2,7 +2,11 @@
 //! that runs one configuration and reports through [`events`].
 
 mod announce;
+pub mod batch_mix;
+pub mod bce;
 mod checkpoints;
+pub mod cutmix;
+pub mod ema;
 mod epoch;
 mod error;
 pub mod events;
@@ -12,6 +16,7 @@ pub mod mixup;
 pub mod optim;
 pub mod persist;
 pub mod precision;
+pub mod progressive_resize;
 mod request;
 mod resume;
 pub mod run_dir;
@@ -22,6 +27,7 @@ pub mod source;
 mod step;
 pub mod teacher;
 pub mod trainer;
+pub mod tta;
 mod validate;
 
 pub use error::TrainError;
