@@ -423,6 +423,7 @@ impl RunConfig {
             width: self.model.width,
             init: self.model.init,
             zero_gamma: self.zero_gamma.enabled,
+            stochastic_depth: 0.0,
         }
     }
 }

@@ -1,6 +1,8 @@
 //! The paper's model zoo as burn modules: ResNet 18-152 in variants A-D, MobileNet (v1) and
 //! Inception-V3, all behind one [`ModelConfig`].
 
+pub mod airbench;
+pub mod drop_path;
 pub mod import;
 pub mod inception;
 pub mod kernels;
@@ -174,6 +176,10 @@ pub struct ModelConfig {
     /// "efficient" setting turns it on for all three models).
     #[serde(default)]
     pub zero_gamma: bool,
+    /// Stochastic depth's rate: the deepest residual block's drop probability (ResNet only;
+    /// 0 = off). Training-time only, so a checkpoint's model is the same with or without it.
+    #[serde(default)]
+    pub stochastic_depth: f64,
 }
 
 fn one() -> f64 {
@@ -194,6 +200,7 @@ impl ModelConfig {
             width: 1.0,
             init: InitScheme::default(),
             zero_gamma: false,
+            stochastic_depth: 0.0,
         }
     }
 
@@ -267,6 +274,7 @@ impl ModelConfig {
                     small_input: self.small_input(),
                     init: self.init,
                     zero_gamma: self.zero_gamma,
+                    drop_path_rate: self.stochastic_depth,
                 }
                 .init(device),
             ),
