@@ -41,6 +41,7 @@ fn no_params() -> TrainParams {
         flip: false,
         jitter: None,
         lighting: None,
+        randaugment: None,
     }
 }
 

@@ -20,6 +20,7 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, Sender};
 
 pub use super::batch::{Batch, EpochStats, SKIPPED_EXAMPLES};
+use super::repeated_augment::{epoch_len, repeated_order};
 use super::rng::{DataRng, derive, stream};
 use super::transform::{TrainTransform, Transform, ValTransform};
 use super::worker::{Job, Part, PartResult, Worker};
@@ -45,6 +46,8 @@ pub struct Loader {
     dataset: Arc<dyn Dataset>,
     transform: Arc<Transform>,
     options: LoaderOptions,
+    /// Repeated augmentation: copies of each image per epoch (1 = off).
+    repeats: usize,
 }
 
 impl Loader {
@@ -62,6 +65,29 @@ impl Loader {
             dataset,
             transform: Arc::new(transform),
             options,
+            repeats: 1,
+        }
+    }
+
+    /// The same loader with repeated augmentation: each epoch shows images `repeats` times in
+    /// a row, with different augmentations ([`super::repeated_augment`]).
+    pub fn with_repeated_augment(mut self, repeats: usize) -> Loader {
+        self.repeats = repeats.max(1);
+        self
+    }
+
+    /// The same dataset and schedule with images of `size` x `size` (progressive resizing).
+    pub fn with_size(&self, size: usize) -> Loader {
+        let mut l = self.clone();
+        l.transform = Arc::new(self.transform.with_size(size));
+        l
+    }
+
+    /// Samples in one epoch: the dataset, or fewer with repeated augmentation.
+    pub fn epoch_samples(&self) -> usize {
+        match self.repeats {
+            1 => self.dataset.len(),
+            r => epoch_len(self.dataset.len(), r),
         }
     }
 
@@ -98,7 +124,7 @@ impl Loader {
 
     /// Batches per epoch (before any skipping).
     pub fn batches_per_epoch(&self) -> usize {
-        let (n, b) = (self.dataset.len(), self.options.batch_size);
+        let (n, b) = (self.epoch_samples(), self.options.batch_size);
         if self.options.drop_last {
             n / b
         } else {
@@ -126,6 +152,9 @@ impl Loader {
         let mut order: Vec<usize> = (0..self.dataset.len()).collect();
         if o.shuffle {
             DataRng::new(derive(&[stream::SHUFFLE, o.seed, epoch as u64])).shuffle(&mut order);
+        }
+        if self.repeats > 1 {
+            order = repeated_order(&order, self.repeats);
         }
         let all_batches = self.batches_per_epoch();
         order.truncate((all_batches * o.batch_size).min(order.len()));
