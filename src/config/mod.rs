@@ -14,6 +14,7 @@
 //!   (or its clones) for writing and watching, so that botui's own writes are not reported.
 //! - Colors: `settings.theme.color(Role::Train)`; keys: `settings.keys.actions(chord)`.
 
+pub mod after_paper;
 mod builtin;
 mod chord;
 pub mod color;

@@ -45,6 +45,17 @@ pub struct RandAugment {
 }
 
 impl RandAugment {
+    /// The policy a config section asks for, when on.
+    pub fn from_config(c: &crate::config::after_paper::RandAugmentSection) -> Option<Self> {
+        c.enabled.then_some(RandAugment {
+            layers: c.layers,
+            magnitude: c.magnitude,
+            magnitude_std: c.magnitude_std,
+            probability: c.probability,
+            increasing: c.increasing,
+        })
+    }
+
     /// RSB A1/A2's `rand-m7-mstd0.5-inc1`.
     pub const RSB: RandAugment = RandAugment {
         layers: 2,
@@ -200,7 +211,7 @@ pub enum Step {
 }
 
 /// The most operations an image can get.
-pub const MAX_LAYERS: usize = 4;
+pub use crate::config::after_paper::MAX_LAYERS;
 
 /// What was drawn for one image: up to [`MAX_LAYERS`] steps, each with its resampling filter.
 pub type Draw = [Option<(Step, Resample)>; MAX_LAYERS];

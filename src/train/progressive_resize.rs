@@ -24,6 +24,16 @@ pub struct ResizeSchedule {
 pub const SIDE_STEP: usize = 32;
 
 impl ResizeSchedule {
+    /// The schedule a config section asks for, when on.
+    pub fn from_config(c: &crate::config::after_paper::ProgressiveResize) -> Option<Self> {
+        c.enabled.then_some(ResizeSchedule {
+            min: c.min_side,
+            max: c.max_side,
+            start_epoch: c.start_epoch,
+            end_epoch: c.end_epoch,
+        })
+    }
+
     /// The training side of 0-based `epoch`.
     pub fn side(&self, epoch: usize) -> usize {
         if epoch <= self.start_epoch {
