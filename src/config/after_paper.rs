@@ -258,8 +258,9 @@ impl RepeatedAugment {
     }
 }
 
-/// FFCV's progressive resizing: the training side rises from `min_side` to `max_side` between
-/// two epochs in steps of 32; validation runs at `val_side`.
+/// FFCV's progressive resizing: the training side rises from `min_side` to `max_side` (the
+/// model's input side) between two epochs in steps of 32. Validation keeps its own side
+/// (`augment.val_input`; FFCV: 256).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ProgressiveResize {
@@ -269,8 +270,6 @@ pub struct ProgressiveResize {
     /// 0-based epochs: `min_side` up to `start_epoch`, `max_side` from `end_epoch`.
     pub start_epoch: usize,
     pub end_epoch: usize,
-    /// The validation side (FFCV: 256, with the 224/256 crop ratio).
-    pub val_side: usize,
 }
 
 impl Default for ProgressiveResize {
@@ -281,7 +280,6 @@ impl Default for ProgressiveResize {
             max_side: 192,
             start_epoch: 65,
             end_epoch: 76,
-            val_side: 256,
         }
     }
 }
@@ -311,13 +309,6 @@ impl ProgressiveResize {
             "progressive_resize.end_epoch",
             self.end_epoch,
             &format!("at least start_epoch ({})", self.start_epoch),
-        );
-        check(
-            &mut out,
-            self.val_side >= MIN_INPUT,
-            "progressive_resize.val_side",
-            self.val_side,
-            &at_least,
         );
         out
     }
