@@ -12,6 +12,8 @@
 //! The correction matters: a box that hangs over the border is clipped, so the pasted share is
 //! smaller than `1 - lambda`, and the targets must follow the pixels.
 
+use burn::tensor::{Int, Tensor, TensorData};
+
 use super::loss::MixPlan;
 
 /// Rows `top..bottom` and columns `left..right` of every image.
@@ -48,26 +50,19 @@ impl CutBox {
     }
 }
 
-/// Pastes the box of image `plan.partner[i]` into image `i`, for a batch of `[n, 3, side,
-/// side]` images (row-major, as the loader hands them over). Every paste reads the batch as it
-/// was before any paste.
-pub fn paste_boxes(images: &mut [f32], side: usize, plan: &MixPlan, cut: &CutBox) {
-    let plane = side * side;
-    let per_image = 3 * plane;
-    let original = images.to_vec();
-    for (i, &j) in plan.partner.iter().enumerate() {
-        if i == j {
-            continue;
-        }
-        for c in 0..3 {
-            for y in cut.top..cut.bottom {
-                let row = c * plane + y * side;
-                let (dst, src) = (i * per_image + row, j * per_image + row);
-                images[dst + cut.left..dst + cut.right]
-                    .copy_from_slice(&original[src + cut.left..src + cut.right]);
-            }
-        }
+/// Images `[n, c, h, w]` with the box of image `plan.partner[i]` pasted into image `i` (every
+/// paste reads the batch as it was before any).
+pub fn paste_boxes(x: Tensor<4>, plan: &MixPlan, cut: &CutBox) -> Tensor<4> {
+    if cut.area() == 0 {
+        return x;
     }
+    let device = x.device();
+    let [n, c, _, _] = x.dims();
+    let index: Vec<i64> = plan.partner.iter().map(|&i| i as i64).collect();
+    let index = Tensor::<1, Int>::from_data(TensorData::new(index, [n]), &device);
+    let ranges = [0..n, 0..c, cut.top..cut.bottom, cut.left..cut.right];
+    let boxes = x.clone().select(0, index).slice(ranges.clone());
+    x.slice_assign(ranges, boxes)
 }
 
 #[cfg(test)]
@@ -97,10 +92,13 @@ mod tests {
         assert!((inside.corrected_lambda(10, 10) - 0.75).abs() < 1e-12);
     }
 
-    /// Two 2 x 2 images (image 0 all 0s, image 1 all 1s), swapped, box = the top-right pixel.
+    /// Two 3-channel 2 x 2 images (image 0 all 0s, image 1 all 1s), swapped, box = the
+    /// top-right pixel: each gets the other's value there, in every channel.
     #[test]
     fn paste_copies_the_partner_box_into_every_channel() {
-        let mut images = [vec![0.0f32; 12], vec![1.0f32; 12]].concat();
+        let device = burn::tensor::Device::flex();
+        let images = [vec![0.0f32; 12], vec![1.0f32; 12]].concat();
+        let x = Tensor::<4>::from_data(TensorData::new(images, [2, 3, 2, 2]), &device);
         let plan = MixPlan {
             lambda: 0.75,
             partner: vec![1, 0],
@@ -111,10 +109,11 @@ mod tests {
             left: 1,
             right: 2,
         };
-        paste_boxes(&mut images, 2, &plan, &cut);
+        let out = paste_boxes(x, &plan, &cut).into_data().convert::<f32>();
+        let out = out.as_slice::<f32>().unwrap();
         let image0 = [0., 1., 0., 0., 0., 1., 0., 0., 0., 1., 0., 0.];
         let image1 = [1., 0., 1., 1., 1., 0., 1., 1., 1., 0., 1., 1.];
-        assert_eq!(images[..12], image0);
-        assert_eq!(images[12..], image1);
+        assert_eq!(out[..12], image0);
+        assert_eq!(out[12..], image1);
     }
 }
