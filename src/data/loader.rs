@@ -20,6 +20,7 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, Sender};
 
 pub use super::batch::{Batch, EpochStats, SKIPPED_EXAMPLES};
+use super::randaugment::RandAugment;
 use super::repeated_augment::{epoch_len, repeated_order};
 use super::rng::{DataRng, derive, stream};
 use super::transform::{TrainTransform, Transform, ValTransform};
@@ -93,8 +94,11 @@ impl Loader {
 
     /// The paper's training pipeline at `model.input`: shuffled, last partial batch dropped.
     pub fn train(dataset: Arc<dyn Dataset>, config: &RunConfig) -> Self {
-        let transform = Transform::Train(TrainTransform::new(config.model.input, &config.augment));
-        Self::new(dataset, transform, Self::options(config, true))
+        // RandAugment and repeated augmentation: after the paper, off unless configured.
+        let transform = TrainTransform::new(config.model.input, &config.augment)
+            .with_randaugment(RandAugment::from_config(&config.randaugment));
+        Self::new(dataset, Transform::Train(transform), Self::options(config, true))
+            .with_repeated_augment(config.repeated_augment.repeats())
     }
 
     /// The validation pipeline: in order, every image.

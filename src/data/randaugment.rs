@@ -46,7 +46,7 @@ pub struct RandAugment {
 
 impl RandAugment {
     /// The policy a config section asks for, when on.
-    pub fn from_config(c: &crate::config::after_paper::RandAugmentSection) -> Option<Self> {
+    pub fn from_config(c: &crate::config::after_paper_sections::RandAugmentSection) -> Option<Self> {
         c.enabled.then_some(RandAugment {
             layers: c.layers,
             magnitude: c.magnitude,
@@ -211,7 +211,7 @@ pub enum Step {
 }
 
 /// The most operations an image can get.
-pub use crate::config::after_paper::MAX_LAYERS;
+pub use crate::config::after_paper_sections::MAX_LAYERS;
 
 /// What was drawn for one image: up to [`MAX_LAYERS`] steps, each with its resampling filter.
 pub type Draw = [Option<(Step, Resample)>; MAX_LAYERS];

@@ -18,6 +18,7 @@ use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+pub use airbench::{Airbench, AirbenchConfig};
 pub use inception::{InceptionV3, InceptionV3Config};
 pub use layers::InitScheme;
 pub use mobilenet::{MobileNet, MobileNetConfig};
@@ -30,6 +31,8 @@ pub enum ModelName {
     ResNet(usize),
     MobileNet,
     InceptionV3,
+    /// The CIFAR-10 speed record's network (after the paper; [`airbench`]).
+    Airbench94,
 }
 
 pub const RESNET_DEPTHS: [usize; 5] = [18, 34, 50, 101, 152];
@@ -43,6 +46,7 @@ impl ModelName {
             .collect();
         all.push(ModelName::MobileNet);
         all.push(ModelName::InceptionV3);
+        all.push(ModelName::Airbench94);
         all
     }
 
@@ -50,6 +54,7 @@ impl ModelName {
     pub fn paper_input(self) -> usize {
         match self {
             ModelName::InceptionV3 => 299,
+            ModelName::Airbench94 => 32,
             _ => 224,
         }
     }
@@ -70,6 +75,7 @@ impl fmt::Display for ModelName {
             ModelName::ResNet(d) => write!(f, "resnet{d}"),
             ModelName::MobileNet => write!(f, "mobilenet"),
             ModelName::InceptionV3 => write!(f, "inception_v3"),
+            ModelName::Airbench94 => write!(f, "airbench94"),
         }
     }
 }
@@ -99,6 +105,7 @@ pub fn parse_model(s: &str) -> Result<(ModelName, Option<ResNetVariant>), ModelE
     match lower.as_str() {
         "mobilenet" | "mobilenet_v1" | "mobilenet1.0" => return Ok((ModelName::MobileNet, None)),
         "inception_v3" | "inceptionv3" | "inception" => return Ok((ModelName::InceptionV3, None)),
+        "airbench94" | "airbench" => return Ok((ModelName::Airbench94, None)),
         _ => {}
     }
     let unknown = || ModelError::UnknownModel(s.to_string());
@@ -295,6 +302,13 @@ impl ModelConfig {
                 }
                 .init(device),
             ),
+            ModelName::Airbench94 => Model::Airbench(
+                AirbenchConfig {
+                    classes: self.classes,
+                    init: self.init,
+                }
+                .init(device),
+            ),
         })
     }
 }
@@ -306,6 +320,7 @@ pub enum Model {
     ResNet(ResNet),
     MobileNet(MobileNet),
     InceptionV3(InceptionV3),
+    Airbench(Airbench),
 }
 
 impl Model {
@@ -315,6 +330,7 @@ impl Model {
             Model::ResNet(m) => m.forward(x),
             Model::MobileNet(m) => m.forward(x),
             Model::InceptionV3(m) => m.forward(x),
+            Model::Airbench(m) => m.forward(x),
         }
     }
 
@@ -325,6 +341,7 @@ impl Model {
             Model::ResNet(m) => m.describe([3, input, input], &mut s),
             Model::MobileNet(m) => m.describe([3, input, input], &mut s),
             Model::InceptionV3(m) => m.describe([3, input, input], &mut s),
+            Model::Airbench(m) => m.describe([3, input, input], &mut s),
         }
         s
     }

@@ -3,9 +3,11 @@
 
 use std::time::{Duration, Instant};
 
+use burn::module::Module;
+
+use super::batch_mix::BatchMix;
 use super::error::TrainError;
 use super::events::{IterationStats, LogLevel, TrainEvent};
-use super::loss::MixPlan;
 use super::metrics::{Running, correct_top_k};
 use super::session::{Control, Session};
 use super::source::{BatchSource, HostBatch};
@@ -73,7 +75,7 @@ impl Session {
             let wait = waited.elapsed().as_secs_f64();
             totals.data_wait += wait;
             window.data_wait += wait;
-            let plan = self.step.mix_plan(epoch, self.iteration, batch.len());
+            let plan = self.step.mix_plan(epoch, self.iteration, batch.len(), batch.side);
             let lr = self.schedule.lr(self.iteration);
             let out = self.iterate(&batch, plan.as_ref(), lr, epoch)?;
             totals.loss.add(out.loss, batch.len());
@@ -108,7 +110,7 @@ impl Session {
     fn iterate(
         &mut self,
         batch: &HostBatch,
-        plan: Option<&MixPlan>,
+        plan: Option<&BatchMix>,
         lr: f64,
         epoch: usize,
     ) -> Result<StepOutput, TrainError> {
@@ -132,7 +134,13 @@ impl Session {
             correct_top_k(host, self.classes, &batch.labels, 1)
         });
         match self.step.gradients(loss, &model) {
-            Update::Apply(grads) => self.model = Some(self.optim.step(lr, model, grads)),
+            Update::Apply(grads) => {
+                let model = self.optim.step(lr, model, grads);
+                if let Some(ema) = self.ema.as_mut() {
+                    ema.update(&model.valid());
+                }
+                self.model = Some(model);
+            }
             Update::Skip { scale, skipped } => {
                 if skipped.is_power_of_two() {
                     self.log(

@@ -25,7 +25,7 @@ pub const SIDE_STEP: usize = 32;
 
 impl ResizeSchedule {
     /// The schedule a config section asks for, when on.
-    pub fn from_config(c: &crate::config::after_paper::ProgressiveResize) -> Option<Self> {
+    pub fn from_config(c: &crate::config::after_paper_sections::ProgressiveResize) -> Option<Self> {
         c.enabled.then_some(ResizeSchedule {
             min: c.min_side,
             max: c.max_side,

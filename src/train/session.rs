@@ -13,6 +13,7 @@ use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use crate::config::RunConfig;
 use crate::model::Model;
 
+use super::ema::{EmaDecay, ModelEma};
 use super::error::TrainError;
 use super::events::{CheckpointKind, EpochMetrics, LogLevel, TrainCommand, TrainEvent};
 use super::precision::check_support;
@@ -42,6 +43,8 @@ pub(super) struct Session {
     pub(super) optim: ModuleOptimizer,
     pub(super) schedule: LrSchedule,
     pub(super) step: Step,
+    /// The EMA of the weights (after the paper), updated after every optimizer step.
+    pub(super) ema: Option<ModelEma<Model>>,
     pub(super) classes: usize,
     pub(super) iteration: usize,
     pub(super) epochs_done: usize,
@@ -88,7 +91,7 @@ impl Session {
             Some(dir) => dir,
             None => RunDir::create(&request.run_dir, &config, &classes)?,
         };
-        let iters_per_epoch = batches_per_epoch(source.train_len(), config.batch_size);
+        let iters_per_epoch = batches_per_epoch(source.train_epoch_len(), config.batch_size);
         let schedule = LrSchedule::new(&config, iters_per_epoch);
         let (start, restart) = restore(&dir, &config, classes.len(), request.resume, &autodiff)?;
         let history = history
@@ -96,8 +99,19 @@ impl Session {
             .filter(|m| m.epoch <= start.epochs_done)
             .collect();
         let step = Step::new(&config, classes.len(), precision, &device)?;
+        // The average is not checkpointed: a resumed run starts it again from the resumed
+        // weights, with timm's update count (so its decay) where the run left off.
+        let ema = config.ema.enabled.then(|| {
+            let e = &config.ema;
+            let decay = EmaDecay {
+                warmup_power: e.warmup_power,
+                ..EmaDecay::new(e.decay, e.warmup)
+            };
+            ModelEma::new(start.model.valid(), decay, start.iteration)
+        });
         let mut session = Session {
             step,
+            ema,
             classes: classes.len(),
             config,
             dir,
@@ -198,13 +212,23 @@ impl Session {
             }
             let train_seconds = started.elapsed().as_secs_f64();
             let eval = self.model().valid();
-            let val = validate(
-                &eval,
-                source,
+            let (batch, classes, tta) = (
                 self.config.batch_size,
                 self.classes,
-                &self.device,
-            )?;
+                self.config.tta.enabled,
+            );
+            let val = validate(&eval, source, batch, classes, tta, &self.device)?;
+            let ema_val = match &self.ema {
+                Some(ema) => Some(validate(
+                    &ema.module,
+                    source,
+                    batch,
+                    classes,
+                    tta,
+                    &self.device,
+                )?),
+                None => None,
+            };
             for warning in source.take_warnings() {
                 self.log(LogLevel::Warning, warning);
             }
@@ -216,6 +240,7 @@ impl Session {
                 val_loss: val.loss,
                 val_top1: val.top1,
                 val_top5: val.top5,
+                ema_val_top1: ema_val.map(|v| v.top1),
                 lr: self.schedule.lr(self.iteration.saturating_sub(1)),
                 images_per_sec: totals.images as f64 / train_seconds.max(1e-9),
                 data_wait_seconds: totals.data_wait,

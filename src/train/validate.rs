@@ -1,4 +1,5 @@
-//! Validation: plain cross entropy, top-1 and top-5 of a model over the validation split.
+//! Validation: plain cross entropy, top-1 and top-5 of a model over the validation split;
+//! with flip TTA (after the paper) on the mean logits of each image and its mirror.
 
 use burn::tensor::Device;
 
@@ -8,6 +9,7 @@ use super::error::TrainError;
 use super::loss::{TargetSmoothing, soft_cross_entropy, soft_targets, targets_tensor};
 use super::metrics::{Running, correct_top_k};
 use super::source::BatchSource;
+use super::tta::flip_tta;
 
 /// One pass over the validation split.
 pub(super) struct Validation {
@@ -18,12 +20,14 @@ pub(super) struct Validation {
     pub top5: f64,
 }
 
-/// Validates `model` (in eval mode, on `device`) with batches of `batch_size`.
+/// Validates `model` (in eval mode, on `device`) with batches of `batch_size`, averaging each
+/// image's logits with its mirror's when `tta`.
 pub(super) fn validate(
     model: &Model,
     source: &mut dyn BatchSource,
     batch_size: usize,
     classes: usize,
+    tta: bool,
     device: &Device,
 ) -> Result<Validation, TrainError> {
     let k5 = 5.min(classes);
@@ -31,7 +35,12 @@ pub(super) fn validate(
     let (mut top1, mut top5, mut seen) = (0usize, 0usize, 0usize);
     for batch in source.val_epoch(batch_size) {
         let batch = batch.map_err(TrainError::Data)?;
-        let logits = model.forward(batch.images_tensor(device));
+        let x = batch.images_tensor(device);
+        let logits = if tta {
+            flip_tta(x, |x| model.forward(x))
+        } else {
+            model.forward(x)
+        };
         let targets = soft_targets(&batch.labels, classes, TargetSmoothing::NONE, None);
         let targets = targets_tensor(targets, classes, device);
         let l = soft_cross_entropy(logits.clone(), targets).into_scalar::<f32>() as f64;

@@ -2,7 +2,9 @@
 //! default: what "ResNet strikes back" (RSB, Wightman, Touvron & Jegou 2021), FFCV's ImageNet
 //! configs and the CIFAR-10 speed records (airbench) added to the 2018 recipe. The engine of
 //! each lives in `train/` or `data/`; these are only the switches and their numbers, with
-//! timm's (or FFCV's) defaults.
+//! timm's (or FFCV's) defaults. Their checklist lines are in
+//! [`super::tricks::after_paper`]. A section left at its defaults is not written out, so the
+//! config files of runs without these tricks read as before.
 
 use serde::{Deserialize, Serialize};
 
@@ -312,6 +314,18 @@ impl ProgressiveResize {
         );
         out
     }
+}
+
+/// Test-time augmentation by horizontal flips at validation (FFCV's `validation.lr_tta`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Tta {
+    pub enabled: bool,
+}
+
+/// Whether a section is at its defaults (then left out of the written config).
+pub fn is_default<T: Default + PartialEq>(t: &T) -> bool {
+    *t == T::default()
 }
 
 /// Which loss trains the model.
