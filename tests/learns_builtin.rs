@@ -115,3 +115,104 @@ fn libtorch_bf16_learns_where_the_cpu_has_bf16() {
     let best = tops.into_iter().fold(0.0, f64::max);
     assert!(best >= 50.0, "best val top-1 {best} %, chance is 25 %");
 }
+
+/// Trains `c` on flex; returns the epochs' metrics and the run's `metrics.jsonl`.
+fn run(c: RunConfig) -> (Vec<botui::train::EpochMetrics>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let handle = spawn(
+        RunRequest {
+            config: c,
+            run_dir: dir.path().join("run"),
+            resume: false,
+        },
+        botui::data::source_factory(),
+    );
+    let mut epochs = Vec::new();
+    for event in handle.events.iter() {
+        match event {
+            TrainEvent::EpochEnd(m) => epochs.push(m),
+            TrainEvent::Failed { error } => panic!("{error}"),
+            _ => {}
+        }
+    }
+    handle.join();
+    let jsonl = std::fs::read_to_string(dir.path().join("run/metrics.jsonl")).unwrap();
+    (epochs, jsonl)
+}
+
+/// Every trick after the paper at once (LAMB, BCE with its threshold, CutMix with mixup, EMA,
+/// stochastic depth, RandAugment, repeated augmentation, progressive resizing 32 -> 64, flip
+/// TTA) on a ResNet-18, then the airbench94 network with the ones that apply to it: both train
+/// through the real loader, every loss finite, the EMA's top-1 logged beside the raw one.
+#[test]
+#[allow(clippy::field_reassign_with_default)]
+fn tricks_after_the_paper_all_on_train_on_builtin_data() {
+    let mut c = config(DeviceName::Flex);
+    c.model.name = ModelName::ResNet(18);
+    c.data.builtin_train_per_class = 8;
+    c.data.builtin_val_per_class = 4;
+    c.epochs = 2;
+    c.batch_size = 8;
+    c.optimizer.kind = botui::config::OptimizerKind::Lamb;
+    c.optimizer.weight_decay = 0.02;
+    c.no_bias_decay.enabled = true;
+    c.loss.kind = botui::config::LossKind::Bce;
+    c.loss.target_threshold = Some(0.2);
+    c.mixup.enabled = true;
+    c.mixup.alpha = 0.1;
+    c.mixup.off_epochs = 0;
+    c.cutmix.enabled = true;
+    c.ema.enabled = true;
+    c.ema.decay = 0.9;
+    c.stochastic_depth.enabled = true;
+    c.randaugment.enabled = true;
+    c.repeated_augment.enabled = true;
+    c.repeated_augment.repeats = 2;
+    c.progressive_resize.enabled = true;
+    c.progressive_resize.min_side = 32;
+    c.progressive_resize.max_side = 64;
+    c.progressive_resize.start_epoch = 0;
+    c.progressive_resize.end_epoch = 1;
+    c.tta.enabled = true;
+    let tricks: Vec<String> = c.tricks().iter().map(|t| t.short_name()).collect();
+    for t in [
+        "cutmix",
+        "ema",
+        "stochastic-depth",
+        "randaugment",
+        "repeated-augment",
+        "progressive-resize",
+        "tta",
+        "bce",
+        "lamb",
+    ] {
+        assert!(tricks.contains(&t.to_string()), "{t} not on: {tricks:?}");
+    }
+    let (epochs, jsonl) = run(c.clone());
+    assert_eq!(epochs.len(), 2);
+    for m in &epochs {
+        assert!(m.train_loss.is_finite() && m.val_loss.is_finite(), "{m:?}");
+        assert!(m.ema_val_top1.is_some_and(|t| (0.0..=100.0).contains(&t)), "{m:?}");
+    }
+    assert_eq!(jsonl.matches("\"ema_val_top1\"").count(), 2, "{jsonl}");
+
+    c.model.name = ModelName::Airbench94;
+    c.stochastic_depth.enabled = false;
+    c.progressive_resize.enabled = false;
+    c.epochs = 1;
+    let (epochs, _) = run(c);
+    assert!(epochs[0].train_loss.is_finite(), "{:?}", epochs[0]);
+}
+
+/// With none of them on, nothing of them shows: no EMA column in the metrics.
+#[test]
+fn metrics_of_a_run_without_the_new_tricks_have_no_ema_field() {
+    let mut c = config(DeviceName::Flex);
+    c.data.builtin_train_per_class = 8;
+    c.data.builtin_val_per_class = 4;
+    c.epochs = 1;
+    c.batch_size = 8;
+    let (epochs, jsonl) = run(c);
+    assert_eq!(epochs[0].ema_val_top1, None);
+    assert!(!jsonl.contains("ema"), "{jsonl}");
+}
