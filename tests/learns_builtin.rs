@@ -192,7 +192,10 @@ fn tricks_after_the_paper_all_on_train_on_builtin_data() {
     assert_eq!(epochs.len(), 2);
     for m in &epochs {
         assert!(m.train_loss.is_finite() && m.val_loss.is_finite(), "{m:?}");
-        assert!(m.ema_val_top1.is_some_and(|t| (0.0..=100.0).contains(&t)), "{m:?}");
+        assert!(
+            m.ema_val_top1.is_some_and(|t| (0.0..=100.0).contains(&t)),
+            "{m:?}"
+        );
     }
     assert_eq!(jsonl.matches("\"ema_val_top1\"").count(), 2, "{jsonl}");
 

@@ -68,10 +68,22 @@ fn tree(config: &RunConfig) -> Result<Value, String> {
     let sections = [
         ("cutmix", Value::try_from(&config.cutmix).map_err(err)?),
         ("ema", Value::try_from(&config.ema).map_err(err)?),
-        ("stochastic_depth", Value::try_from(&config.stochastic_depth).map_err(err)?),
-        ("randaugment", Value::try_from(&config.randaugment).map_err(err)?),
-        ("repeated_augment", Value::try_from(&config.repeated_augment).map_err(err)?),
-        ("progressive_resize", Value::try_from(&config.progressive_resize).map_err(err)?),
+        (
+            "stochastic_depth",
+            Value::try_from(&config.stochastic_depth).map_err(err)?,
+        ),
+        (
+            "randaugment",
+            Value::try_from(&config.randaugment).map_err(err)?,
+        ),
+        (
+            "repeated_augment",
+            Value::try_from(&config.repeated_augment).map_err(err)?,
+        ),
+        (
+            "progressive_resize",
+            Value::try_from(&config.progressive_resize).map_err(err)?,
+        ),
         ("tta", Value::try_from(&config.tta).map_err(err)?),
         ("loss", Value::try_from(&config.loss).map_err(err)?),
     ];

@@ -1,7 +1,7 @@
 //! Range checks for the run config: each error names the key, the value and what is allowed.
 
-use super::data_source::BUILTIN_MAX_CLASSES;
 use super::after_paper_sections::LossKind;
+use super::data_source::BUILTIN_MAX_CLASSES;
 use super::run::RunConfig;
 
 /// One invalid value.

@@ -97,8 +97,12 @@ impl Loader {
         // RandAugment and repeated augmentation: after the paper, off unless configured.
         let transform = TrainTransform::new(config.model.input, &config.augment)
             .with_randaugment(RandAugment::from_config(&config.randaugment));
-        Self::new(dataset, Transform::Train(transform), Self::options(config, true))
-            .with_repeated_augment(config.repeated_augment.repeats())
+        Self::new(
+            dataset,
+            Transform::Train(transform),
+            Self::options(config, true),
+        )
+        .with_repeated_augment(config.repeated_augment.repeats())
     }
 
     /// The validation pipeline: in order, every image.

@@ -46,7 +46,9 @@ pub struct RandAugment {
 
 impl RandAugment {
     /// The policy a config section asks for, when on.
-    pub fn from_config(c: &crate::config::after_paper_sections::RandAugmentSection) -> Option<Self> {
+    pub fn from_config(
+        c: &crate::config::after_paper_sections::RandAugmentSection,
+    ) -> Option<Self> {
         c.enabled.then_some(RandAugment {
             layers: c.layers,
             magnitude: c.magnitude,

@@ -119,7 +119,10 @@ impl BatchSource for LoaderSource {
 
     fn train_epoch(&mut self, epoch: usize, batch_size: usize, skip: usize) -> BatchIter<'_> {
         let train = match self.resize {
-            Some(r) => self.train.with_size(r.side(epoch)).with_batch_size(batch_size),
+            Some(r) => self
+                .train
+                .with_size(r.side(epoch))
+                .with_batch_size(batch_size),
             None => self.train.with_batch_size(batch_size),
         };
         let epoch = train.epoch_from(epoch, skip);

@@ -75,7 +75,9 @@ impl Session {
             let wait = waited.elapsed().as_secs_f64();
             totals.data_wait += wait;
             window.data_wait += wait;
-            let plan = self.step.mix_plan(epoch, self.iteration, batch.len(), batch.side);
+            let plan = self
+                .step
+                .mix_plan(epoch, self.iteration, batch.len(), batch.side);
             let lr = self.schedule.lr(self.iteration);
             let out = self.iterate(&batch, plan.as_ref(), lr, epoch)?;
             totals.loss.add(out.loss, batch.len());

@@ -49,7 +49,9 @@ pub fn build_optimizer(config: &RunConfig) -> ModuleOptimizer {
     let o = &config.optimizer;
     let nbd = config.no_bias_decay.enabled;
     match o.kind {
-        OptimizerKind::Lamb => return lamb::lamb_optimizer(lamb::LAMB_DEFAULTS, o.weight_decay, nbd),
+        OptimizerKind::Lamb => {
+            return lamb::lamb_optimizer(lamb::LAMB_DEFAULTS, o.weight_decay, nbd);
+        }
         OptimizerKind::Adamw => {
             return adamw::adamw_optimizer(adamw::ADAMW_DEFAULTS, o.weight_decay, nbd);
         }
