@@ -49,7 +49,7 @@ pub use edit::ConfigEdit;
 pub use file::{ConfigStore, default_config_text};
 pub use keys::{Action, KeyChord, KeyCode, KeyMap, Modifiers};
 pub use paths::ConfigPaths;
-pub use presets::{Preset, PresetLibrary};
+pub use presets::{Preset, PresetLibrary, PresetSource};
 pub use run::*;
 pub use sections::UiSettings;
 pub use settings::{RunChoice, Settings};
