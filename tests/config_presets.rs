@@ -91,8 +91,8 @@ fn every_builtin_preset_resolves_and_validates_as_a_template() {
     let names = library.names();
     assert_eq!(
         names.len(),
-        77,
-        "34 paper rows + 2 teachers, a laptop each, quick, and 4 FFCV configs"
+        78,
+        "34 paper rows + 2 teachers, a laptop each, quick, 4 FFCV configs and airbench94"
     );
     for name in names {
         let p = resolve(&library, name);
@@ -202,7 +202,9 @@ fn every_paper_preset_is_checked_above() {
         let p = resolve(&library, name);
         if p.paper().is_some() && !p.is_laptop() {
             assert!(
-                checked.contains(&name) || ffcv_rows().iter().any(|r| r.0 == name),
+                checked.contains(&name)
+                    || ffcv_rows().iter().any(|r| r.0 == name)
+                    || name == "airbench94-cifar10",
                 "{name} has paper numbers but no row above"
             );
         }
@@ -216,7 +218,7 @@ fn laptop_companions_keep_the_trick_set_and_scale_the_rest() {
     let originals: Vec<&str> = names
         .iter()
         .copied()
-        .filter(|n| !n.ends_with("-laptop") && *n != "quick" && !n.starts_with("ffcv-"))
+        .filter(|n| !n.ends_with("-laptop") && *n != "quick" && !n.starts_with("ffcv-") && !n.starts_with("airbench"))
         .collect();
     assert_eq!(originals.len(), 36);
     for name in originals {
@@ -515,4 +517,19 @@ fn ffcv_presets_match_their_configs() {
         assert_eq!(paper.table, "FFCV ImageNet configs", "{name}");
         assert_eq!((paper.top1, paper.top5), (top1, Some(top5)), "{name}");
     }
+}
+
+/// The speed record's preset: its network and its target (94 % on CIFAR-10), with airbench's
+/// label smoothing (0.2), momentum (0.85), batch (1024) and flip TTA.
+#[test]
+fn airbench_preset_targets_94_percent_on_cifar10() {
+    let p = resolve(&PresetLibrary::builtin(), "airbench94-cifar10");
+    let c = &p.config;
+    assert_eq!(c.model.name, ModelName::Airbench94);
+    assert_eq!((c.model.input, c.batch_size), (32, 1024));
+    assert!(c.data.source.as_str().starts_with("cifar10:"));
+    assert_eq!((c.optimizer.kind, c.optimizer.momentum), (OptimizerKind::Nag, 0.85));
+    assert_eq!(c.label_smoothing.epsilon, 0.2);
+    assert!(c.label_smoothing.enabled && c.tta.enabled);
+    assert_eq!(p.paper().unwrap().top1, 94.0);
 }
