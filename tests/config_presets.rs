@@ -218,7 +218,12 @@ fn laptop_companions_keep_the_trick_set_and_scale_the_rest() {
     let originals: Vec<&str> = names
         .iter()
         .copied()
-        .filter(|n| !n.ends_with("-laptop") && *n != "quick" && !n.starts_with("ffcv-") && !n.starts_with("airbench"))
+        .filter(|n| {
+            !n.ends_with("-laptop")
+                && *n != "quick"
+                && !n.starts_with("ffcv-")
+                && !n.starts_with("airbench")
+        })
         .collect();
     assert_eq!(originals.len(), 36);
     for name in originals {
@@ -528,7 +533,10 @@ fn airbench_preset_targets_94_percent_on_cifar10() {
     assert_eq!(c.model.name, ModelName::Airbench94);
     assert_eq!((c.model.input, c.batch_size), (32, 1024));
     assert!(c.data.source.as_str().starts_with("cifar10:"));
-    assert_eq!((c.optimizer.kind, c.optimizer.momentum), (OptimizerKind::Nag, 0.85));
+    assert_eq!(
+        (c.optimizer.kind, c.optimizer.momentum),
+        (OptimizerKind::Nag, 0.85)
+    );
     assert_eq!(c.label_smoothing.epsilon, 0.2);
     assert!(c.label_smoothing.enabled && c.tta.enabled);
     assert_eq!(p.paper().unwrap().top1, 94.0);

@@ -32,32 +32,15 @@ fn config(device: DeviceName) -> RunConfig {
 }
 
 fn best_top1(device: DeviceName) -> f64 {
-    let dir = tempfile::tempdir().unwrap();
-    let handle = spawn(
-        RunRequest {
-            config: config(device),
-            run_dir: dir.path().join("run"),
-            resume: false,
-        },
-        botui::data::source_factory(),
-    );
-    let mut tops = Vec::new();
-    for event in handle.events.iter() {
-        match event {
-            TrainEvent::EpochEnd(m) => {
-                eprintln!(
-                    "{device}: epoch {} loss {:.3} val top-1 {:.1} %",
-                    m.epoch, m.train_loss, m.val_top1
-                );
-                tops.push(m.val_top1);
-            }
-            TrainEvent::Failed { error } => panic!("{error}"),
-            _ => {}
-        }
+    let run = run(config(device));
+    for m in &run.epochs {
+        eprintln!(
+            "{device}: epoch {} loss {:.3} val top-1 {:.1} %",
+            m.epoch, m.train_loss, m.val_top1
+        );
     }
-    handle.join();
-    assert_eq!(tops.len(), 8);
-    tops.into_iter().fold(0.0, f64::max)
+    assert_eq!(run.epochs.len(), 8);
+    run.epochs.iter().map(|m| m.val_top1).fold(0.0, f64::max)
 }
 
 #[test]
@@ -85,28 +68,11 @@ fn libtorch_bf16_learns_where_the_cpu_has_bf16() {
     let mut c = config(DeviceName::LibTorch);
     c.low_precision.enabled = true;
     c.low_precision.dtype = botui::config::Precision::Bf16;
-    let dir = tempfile::tempdir().unwrap();
-    let handle = spawn(
-        RunRequest {
-            config: c,
-            run_dir: dir.path().join("run"),
-            resume: false,
-        },
-        botui::data::source_factory(),
-    );
-    let (mut logs, mut tops) = (Vec::new(), Vec::new());
-    for event in handle.events.iter() {
-        match event {
-            TrainEvent::Log { message, .. } => logs.push(message),
-            TrainEvent::EpochEnd(m) => {
-                assert!(m.train_loss.is_finite(), "{m:?}");
-                tops.push(m.val_top1);
-            }
-            TrainEvent::Failed { error } => panic!("{error}"),
-            _ => {}
-        }
+    let Run { epochs, logs, .. } = run(c);
+    for m in &epochs {
+        assert!(m.train_loss.is_finite(), "{m:?}");
     }
-    handle.join();
+    let tops: Vec<f64> = epochs.iter().map(|m| m.val_top1).collect();
     assert!(
         logs.iter()
             .any(|l| l.contains("low precision: BF16") && l.contains("FP32 master weights")),
@@ -116,8 +82,16 @@ fn libtorch_bf16_learns_where_the_cpu_has_bf16() {
     assert!(best >= 50.0, "best val top-1 {best} %, chance is 25 %");
 }
 
-/// Trains `c` on flex; returns the epochs' metrics and the run's `metrics.jsonl`.
-fn run(c: RunConfig) -> (Vec<botui::train::EpochMetrics>, String) {
+/// What a run sent and wrote.
+struct Run {
+    epochs: Vec<botui::train::EpochMetrics>,
+    logs: Vec<String>,
+    /// The run folder's `metrics.jsonl`.
+    jsonl: String,
+}
+
+/// Trains `c` to the end; panics if the run fails.
+fn run(c: RunConfig) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let handle = spawn(
         RunRequest {
@@ -127,17 +101,22 @@ fn run(c: RunConfig) -> (Vec<botui::train::EpochMetrics>, String) {
         },
         botui::data::source_factory(),
     );
-    let mut epochs = Vec::new();
+    let (mut epochs, mut logs) = (Vec::new(), Vec::new());
     for event in handle.events.iter() {
         match event {
             TrainEvent::EpochEnd(m) => epochs.push(m),
+            TrainEvent::Log { message, .. } => logs.push(message),
             TrainEvent::Failed { error } => panic!("{error}"),
             _ => {}
         }
     }
     handle.join();
     let jsonl = std::fs::read_to_string(dir.path().join("run/metrics.jsonl")).unwrap();
-    (epochs, jsonl)
+    Run {
+        epochs,
+        logs,
+        jsonl,
+    }
 }
 
 /// Every trick after the paper at once (LAMB, BCE with its threshold, CutMix with mixup, EMA,
@@ -188,7 +167,12 @@ fn tricks_after_the_paper_all_on_train_on_builtin_data() {
     ] {
         assert!(tricks.contains(&t.to_string()), "{t} not on: {tricks:?}");
     }
-    let (epochs, jsonl) = run(c.clone());
+    let Run {
+        epochs,
+        logs,
+        jsonl,
+    } = run(c.clone());
+    assert!(logs.iter().any(|l| l == "finished 2 epochs"), "{logs:?}");
     assert_eq!(epochs.len(), 2);
     for m in &epochs {
         assert!(m.train_loss.is_finite() && m.val_loss.is_finite(), "{m:?}");
@@ -203,7 +187,7 @@ fn tricks_after_the_paper_all_on_train_on_builtin_data() {
     c.stochastic_depth.enabled = false;
     c.progressive_resize.enabled = false;
     c.epochs = 1;
-    let (epochs, _) = run(c);
+    let epochs = run(c).epochs;
     assert!(epochs[0].train_loss.is_finite(), "{:?}", epochs[0]);
 }
 
@@ -215,7 +199,7 @@ fn metrics_of_a_run_without_the_new_tricks_have_no_ema_field() {
     c.data.builtin_val_per_class = 4;
     c.epochs = 1;
     c.batch_size = 8;
-    let (epochs, jsonl) = run(c);
+    let Run { epochs, jsonl, .. } = run(c);
     assert_eq!(epochs[0].ema_val_top1, None);
     assert!(!jsonl.contains("ema"), "{jsonl}");
 }
