@@ -128,6 +128,7 @@ fn run(c: RunConfig) -> Run {
 fn tricks_after_the_paper_all_on_train_on_builtin_data() {
     let mut c = config(DeviceName::Flex);
     c.model.name = ModelName::ResNet(18);
+    c.data.builtin_classes = 2;
     c.data.builtin_train_per_class = 8;
     c.data.builtin_val_per_class = 4;
     c.epochs = 2;
@@ -187,6 +188,7 @@ fn tricks_after_the_paper_all_on_train_on_builtin_data() {
     c.stochastic_depth.enabled = false;
     c.progressive_resize.enabled = false;
     c.epochs = 1;
+    c.warmup.enabled = false;
     let epochs = run(c).epochs;
     assert!(epochs[0].train_loss.is_finite(), "{:?}", epochs[0]);
 }
