@@ -200,6 +200,7 @@ fn metrics_of_a_run_without_the_new_tricks_have_no_ema_field() {
     c.data.builtin_train_per_class = 8;
     c.data.builtin_val_per_class = 4;
     c.epochs = 1;
+    c.warmup.enabled = false;
     c.batch_size = 8;
     let Run { epochs, jsonl, .. } = run(c);
     assert_eq!(epochs[0].ema_val_top1, None);
