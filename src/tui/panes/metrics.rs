@@ -58,8 +58,9 @@ impl MetricsPane<'_> {
         let s = self.styles;
         let wide = area.width >= 40;
         let mut header = vec!["ep", "loss", "tr@1", "val@1", "val@5"];
-        // The EMA's top-1 beside the raw weights' when the run keeps one.
-        let ema = r.epochs.iter().any(|m| m.ema_val_top1.is_some());
+        // The EMA's top-1 beside the raw weights' when the run keeps one and there is room
+        // (the title shows its latest either way).
+        let ema = wide && r.epochs.iter().any(|m| m.ema_val_top1.is_some());
         if ema {
             header.push("ema@1");
         }
@@ -183,6 +184,10 @@ impl Widget for MetricsPane<'_> {
         let mut title = format!("Metrics · {}", r.config.model_config(2).display_name());
         if let Some(b) = r.best.and_then(|i| r.epochs.get(i)) {
             title.push_str(&format!(" · best top-1 {:.2} @ ep {}", b.val_top1, b.epoch));
+        }
+        // The EMA of the weights (after the paper): its latest top-1 beside the raw weights'.
+        if let Some(ema) = r.epochs.iter().rev().find_map(|m| m.ema_val_top1) {
+            title.push_str(&format!(" · EMA top-1 {ema:.2}"));
         }
         let mut block = s.block(title, self.focused);
         if let Some(p) = r.paper() {
