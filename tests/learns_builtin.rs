@@ -98,6 +98,7 @@ fn run(c: RunConfig) -> Run {
             config: c,
             run_dir: dir.path().join("run"),
             resume: false,
+            world: None,
         },
         botui::data::source_factory(),
     );

@@ -46,11 +46,9 @@ impl PresetLibrary {
     /// Built-in presets plus every `*.toml` in `user_dir` (a missing folder is fine). Files are
     /// only read here; each preset is checked when it is resolved.
     pub fn load(user_dir: Option<&Path>) -> Result<Self, ConfigError> {
-        let mut library = Self::builtin();
-        if let Some(dir) = user_dir {
-            library.catalog.add_dir(dir)?;
-        }
-        Ok(library)
+        Ok(PresetLibrary {
+            catalog: Catalog::load("preset", "presets", PRESETS, user_dir)?,
+        })
     }
 
     /// Built-in presets plus those in the user's config folder (`ConfigPaths::user()`).
@@ -67,7 +65,7 @@ impl PresetLibrary {
 
     /// Every preset name, sorted.
     pub fn names(&self) -> Vec<&str> {
-        self.catalog.files().map(|f| f.name.as_str()).collect()
+        self.catalog.names()
     }
 
     /// A preset's file (its text, origin and label) without resolving it.

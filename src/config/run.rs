@@ -12,6 +12,7 @@ use super::after_paper_sections::{
     StochasticDepth, Tta, is_default,
 };
 use super::data_source::SourceSpec;
+use super::performance::PerformanceSection;
 use crate::device::DeviceName;
 use crate::model::{InitScheme, ModelConfig, ModelName, ResNetVariant, StemKind};
 
@@ -62,6 +63,9 @@ pub struct RunConfig {
     #[serde(skip_serializing_if = "is_default")]
     pub loss: LossSection,
     pub checkpoint: CheckpointSection,
+    /// How fast the run goes on its device (channels_last, cuDNN autotuning, pinned
+    /// asynchronous copies, autocast), not what it learns.
+    pub performance: PerformanceSection,
     /// Where the numbers this configuration should reach come from (presets fill it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub paper: Option<PaperReference>,
@@ -99,6 +103,7 @@ impl Default for RunConfig {
             tta: Tta::default(),
             loss: LossSection::default(),
             checkpoint: CheckpointSection::default(),
+            performance: PerformanceSection::default(),
             paper: None,
         }
     }

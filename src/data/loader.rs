@@ -23,6 +23,7 @@ pub use super::batch::{Batch, EpochStats, SKIPPED_EXAMPLES};
 use super::randaugment::RandAugment;
 use super::repeated_augment::{epoch_len, repeated_order};
 use super::rng::{DataRng, derive, stream};
+use super::shard::Shard;
 use super::transform::{TrainTransform, Transform, ValTransform};
 use super::worker::{Job, Part, PartResult, Worker};
 use super::{DataError, Dataset};
@@ -49,6 +50,8 @@ pub struct Loader {
     options: LoaderOptions,
     /// Repeated augmentation: copies of each image per epoch (1 = off).
     repeats: usize,
+    /// This rank's share of each epoch (the whole data on one process).
+    shard: Shard,
 }
 
 impl Loader {
@@ -66,6 +69,7 @@ impl Loader {
             dataset,
             transform: Arc::new(transform),
             options,
+            shard: Shard::WHOLE,
             repeats: 1,
         }
     }
@@ -130,6 +134,14 @@ impl Loader {
         &self.dataset
     }
 
+    /// The same loader reading only `shard`'s images (see [`Shard`]): `batch_size` stays the
+    /// global batch; each of this rank's batches has `batch_size / ranks` images.
+    pub fn with_shard(&self, shard: Shard) -> Loader {
+        let mut l = self.clone();
+        l.shard = shard;
+        l
+    }
+
     /// Batches per epoch (before any skipping).
     pub fn batches_per_epoch(&self) -> usize {
         let (n, b) = (self.epoch_samples(), self.options.batch_size);
@@ -168,11 +180,24 @@ impl Loader {
         order.truncate((all_batches * o.batch_size).min(order.len()));
         let skip = skip.min(all_batches);
         let order = order.split_off((skip * o.batch_size).min(order.len()));
-        let batches = all_batches - skip;
+        let (order, batch_size) = if self.shard.is_whole() {
+            (order, o.batch_size)
+        } else if o.shuffle || o.drop_last {
+            let local = self.shard.local_batch(o.batch_size).max(1);
+            (self.shard.train_order(&order, o.batch_size), local)
+        } else {
+            let mine = self.shard.val_order(order.len());
+            (mine.into_iter().map(|i| order[i]).collect(), o.batch_size)
+        };
+        let batches = if self.shard.is_whole() || o.drop_last {
+            all_batches - skip
+        } else {
+            order.len().div_ceil(batch_size)
+        };
         let order: Arc<[usize]> = order.into();
         // With at least as many batches in flight as workers, each worker makes whole batches
         // (nothing to copy); with fewer, batches are split so every worker has work.
-        let parts = o.workers.div_ceil(o.prefetch).clamp(1, o.batch_size);
+        let parts = o.workers.div_ceil(o.prefetch).clamp(1, batch_size);
 
         let (job_tx, job_rx) = crossbeam_channel::unbounded::<Job>();
         let (out_tx, out_rx) = crossbeam_channel::unbounded::<PartResult>();
@@ -200,7 +225,7 @@ impl Loader {
             workers,
             cancel,
             order,
-            batch_size: o.batch_size,
+            batch_size,
             parts,
             batches,
             prefetch: o.prefetch,

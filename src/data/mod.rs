@@ -42,6 +42,7 @@ pub mod randaugment;
 pub mod repeated_augment;
 pub mod resample;
 pub mod rng;
+pub mod shard;
 pub mod source;
 mod splits;
 pub mod transform;

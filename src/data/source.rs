@@ -134,6 +134,11 @@ impl BatchSource for LoaderSource {
         self.counted(epoch)
     }
 
+    fn set_shard(&mut self, shard: super::shard::Shard) {
+        self.train = self.train.with_shard(shard);
+        self.val = self.val.with_shard(shard);
+    }
+
     fn skipped(&self) -> usize {
         self.skipped
     }

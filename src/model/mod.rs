@@ -2,7 +2,9 @@
 //! Inception-V3, all behind one [`ModelConfig`].
 
 pub mod airbench;
+pub mod autocast;
 pub mod drop_path;
+pub mod export;
 pub mod import;
 pub mod inception;
 pub mod kernels;

@@ -504,7 +504,7 @@ impl ResNet {
             x = block.forward_dropping(x, self.drop_rates.get(i).copied().unwrap_or(0.0));
         }
         let x = adaptive_avg_pool2d(x, [1, 1]).flatten::<2>(1, 3);
-        self.fc.forward(x)
+        super::kernels::linear(&self.fc, x)
     }
 
     /// Every residual block, stage by stage.

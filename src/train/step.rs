@@ -1,9 +1,9 @@
 //! One training iteration as named parts: the mix plan, the targets, the forward pass in the
 //! run's precision, the loss (with or without a teacher) and the gradients (with loss
-//! scaling). One function per trick's effect on the step; the session strings them together
-//! and applies the optimizer. The tricks after the paper join the same parts: CutMix in the
-//! mix plan and the inputs, BCE in the targets and the loss, LAMB's gradient clipping in the
-//! gradients.
+//! scaling). One function per trick's effect on the step; the session strings them together,
+//! averages the gradients over the ranks of a data-parallel run, and applies the optimizer.
+//! The tricks after the paper join the same parts: CutMix in the mix plan and the inputs, BCE
+//! in the targets and the loss, LAMB's gradient clipping in the update.
 
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, FloatDType, Tensor};
@@ -21,7 +21,8 @@ use super::loss::{
 use super::mixup::{Mixer, mix_images};
 use super::optim::clip::clip_global_norm;
 use super::optim::max_grad_norm;
-use super::precision::{LossScaler, shadow};
+use super::performance::Performance;
+use super::precision::{self, LossScaler};
 use super::source::HostBatch;
 use super::teacher::load_teacher;
 
@@ -59,8 +60,9 @@ pub(super) enum Update {
 pub(super) struct Step {
     classes: usize,
     smoothing: TargetSmoothing,
-    /// Low precision (Sec. 3.2): the compute dtype; `None` trains in FP32.
-    precision: Option<FloatDType>,
+    /// The `[performance]` switches on this device, low precision's compute (Sec. 3.2:
+    /// autocast or the whole model cast; FP32 without it) among them.
+    performance: Performance,
     /// FP16's dynamic loss scale.
     scaler: Option<LossScaler>,
     skipped: usize,
@@ -111,7 +113,12 @@ impl Step {
             seed: config.seed,
             classes,
             smoothing: TargetSmoothing::from_config(&config.label_smoothing),
-            precision,
+            performance: Performance::new(
+                &config.performance,
+                config.device,
+                precision,
+                config.data.workers,
+            ),
             scaler: (precision == Some(FloatDType::F16))
                 .then(|| LossScaler::new(&config.low_precision)),
             skipped: 0,
@@ -125,7 +132,11 @@ impl Step {
     }
 
     pub(super) fn precision(&self) -> Option<FloatDType> {
-        self.precision
+        self.performance.compute.dtype()
+    }
+
+    pub(super) fn performance(&self) -> &Performance {
+        &self.performance
     }
 
     pub(super) fn loss_scaling(&self) -> bool {
@@ -157,19 +168,22 @@ impl Step {
         ))
     }
 
-    /// The batch's images on `device`, mixed by the plan (blended, or boxes pasted).
+    /// The batch's images on `device` (pinned, asynchronous, channels_last as `[performance]`
+    /// says), mixed by the plan (blended, or boxes pasted); with a note for the log when the
+    /// asynchronous copy failed and plain copies take over.
     pub(super) fn inputs(
-        &self,
+        &mut self,
         batch: &HostBatch,
         plan: Option<&BatchMix>,
         device: &Device,
-    ) -> Tensor<4> {
-        let x = batch.images_tensor(device);
-        match plan {
+    ) -> (Tensor<4>, Option<String>) {
+        let (x, note) = self.performance.images(batch, device);
+        let x = match plan {
             Some(BatchMix::Mixup(plan)) => mix_images(x, plan),
             Some(BatchMix::CutMix(plan, cut)) => paste_boxes(x, plan, cut),
             None => x,
-        }
+        };
+        (x, note)
     }
 
     /// Label smoothing and mixing: the soft targets `[n, classes]`; for BCE with a target
@@ -188,15 +202,10 @@ impl Step {
         targets_tensor(targets, self.classes, device)
     }
 
-    /// Low precision: the forward pass on a copy of the weights in the compute dtype, logits
-    /// back in FP32 (the master weights stay FP32).
+    /// The forward pass in the run's compute: FP32, autocast, or the whole model cast; the
+    /// logits in FP32 (the master weights stay FP32).
     pub(super) fn forward(&self, model: &Model, x: Tensor<4>) -> Tensor<2> {
-        match self.precision {
-            Some(dtype) => shadow(model, dtype)
-                .forward(x.cast(dtype))
-                .cast(FloatDType::F32),
-            None => model.forward(x),
-        }
+        precision::forward(model, x, self.performance.compute)
     }
 
     /// The loss of the logits against the targets: cross entropy, or with a teacher the
@@ -218,15 +227,22 @@ impl Step {
         }
     }
 
-    /// Loss scaling: the gradients of the scaled loss, unscaled; a skip where FP16 overflowed.
-    pub(super) fn gradients(&mut self, loss: Tensor<1>, model: &Model) -> Update {
+    /// The gradients of the loss, scaled by the loss scale when FP16 scales it (a rank of a
+    /// data-parallel run averages them over the ranks before [`Self::update`]).
+    pub(super) fn backward(&self, loss: Tensor<1>, model: &Model) -> GradientsParams {
         let scale = self.scaler.as_ref().map_or(1.0, |s| s.scale);
         let loss = if scale != 1.0 {
             loss.mul_scalar(scale)
         } else {
             loss
         };
-        let mut grads = GradientsParams::from_grads(loss.backward(), model);
+        GradientsParams::from_grads(loss.backward(), model)
+    }
+
+    /// Loss scaling: the gradients unscaled; a skip where FP16 overflowed. After the
+    /// all-reduce an overflow on any rank is an overflow on every rank, so all ranks skip the
+    /// same steps and keep the same loss scale.
+    pub(super) fn update(&mut self, model: &Model, mut grads: GradientsParams) -> Update {
         if let Some(scaler) = self.scaler.as_mut()
             && !scaler.unscale(model, &mut grads)
         {
