@@ -14,6 +14,7 @@
 //!   (or its clones) for writing and watching, so that botui's own writes are not reported.
 //! - Colors: `settings.theme.color(Role::Train)`; keys: `settings.keys.actions(chord)`.
 
+pub mod after_paper_sections;
 mod builtin;
 mod chord;
 pub mod color;
@@ -38,6 +39,10 @@ pub mod tricks;
 pub mod validate;
 pub mod watch;
 
+pub use after_paper_sections::{
+    CutMix, Ema, LossKind, LossSection, ProgressiveResize, RandAugmentSection, RepeatedAugment,
+    StochasticDepth, Tta,
+};
 pub use color::{Color, Role};
 pub use data_source::{BUILTIN_MAX_CLASSES, DataSource, SourceSpec};
 pub use diag::{ConfigError, Diagnostic, Problem};
@@ -46,7 +51,7 @@ pub use file::{ConfigStore, default_config_text};
 pub use keys::{Action, KeyChord, KeyCode, KeyMap, Modifiers};
 pub use paths::ConfigPaths;
 pub use performance::{AutoSwitch, PerformanceSection};
-pub use presets::{Preset, PresetLibrary};
+pub use presets::{Preset, PresetLibrary, PresetSource};
 pub use run::*;
 pub use sections::UiSettings;
 pub use settings::{RunChoice, Settings};

@@ -20,6 +20,8 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, Sender};
 
 pub use super::batch::{Batch, EpochStats, SKIPPED_EXAMPLES};
+use super::randaugment::RandAugment;
+use super::repeated_augment::{epoch_len, repeated_order};
 use super::rng::{DataRng, derive, stream};
 use super::shard::Shard;
 use super::transform::{TrainTransform, Transform, ValTransform};
@@ -46,6 +48,8 @@ pub struct Loader {
     dataset: Arc<dyn Dataset>,
     transform: Arc<Transform>,
     options: LoaderOptions,
+    /// Repeated augmentation: copies of each image per epoch (1 = off).
+    repeats: usize,
     /// This rank's share of each epoch (the whole data on one process).
     shard: Shard,
 }
@@ -66,13 +70,43 @@ impl Loader {
             transform: Arc::new(transform),
             options,
             shard: Shard::WHOLE,
+            repeats: 1,
+        }
+    }
+
+    /// The same loader with repeated augmentation: each epoch shows images `repeats` times in
+    /// a row, with different augmentations ([`super::repeated_augment`]).
+    pub fn with_repeated_augment(mut self, repeats: usize) -> Loader {
+        self.repeats = repeats.max(1);
+        self
+    }
+
+    /// The same dataset and schedule with images of `size` x `size` (progressive resizing).
+    pub fn with_size(&self, size: usize) -> Loader {
+        let mut l = self.clone();
+        l.transform = Arc::new(self.transform.with_size(size));
+        l
+    }
+
+    /// Samples in one epoch: the dataset, or fewer with repeated augmentation.
+    pub fn epoch_samples(&self) -> usize {
+        match self.repeats {
+            1 => self.dataset.len(),
+            r => epoch_len(self.dataset.len(), r),
         }
     }
 
     /// The paper's training pipeline at `model.input`: shuffled, last partial batch dropped.
     pub fn train(dataset: Arc<dyn Dataset>, config: &RunConfig) -> Self {
-        let transform = Transform::Train(TrainTransform::new(config.model.input, &config.augment));
-        Self::new(dataset, transform, Self::options(config, true))
+        // RandAugment and repeated augmentation: after the paper, off unless configured.
+        let transform = TrainTransform::new(config.model.input, &config.augment)
+            .with_randaugment(RandAugment::from_config(&config.randaugment));
+        Self::new(
+            dataset,
+            Transform::Train(transform),
+            Self::options(config, true),
+        )
+        .with_repeated_augment(config.repeated_augment.repeats())
     }
 
     /// The validation pipeline: in order, every image.
@@ -110,7 +144,7 @@ impl Loader {
 
     /// Batches per epoch (before any skipping).
     pub fn batches_per_epoch(&self) -> usize {
-        let (n, b) = (self.dataset.len(), self.options.batch_size);
+        let (n, b) = (self.epoch_samples(), self.options.batch_size);
         if self.options.drop_last {
             n / b
         } else {
@@ -138,6 +172,9 @@ impl Loader {
         let mut order: Vec<usize> = (0..self.dataset.len()).collect();
         if o.shuffle {
             DataRng::new(derive(&[stream::SHUFFLE, o.seed, epoch as u64])).shuffle(&mut order);
+        }
+        if self.repeats > 1 {
+            order = repeated_order(&order, self.repeats);
         }
         let all_batches = self.batches_per_epoch();
         order.truncate((all_batches * o.batch_size).min(order.len()));

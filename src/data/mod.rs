@@ -38,6 +38,8 @@ pub mod imagefolder;
 pub mod loader;
 pub mod mnist;
 mod pixel;
+pub mod randaugment;
+pub mod repeated_augment;
 pub mod resample;
 pub mod rng;
 pub mod shard;

@@ -207,6 +207,7 @@ mod tests {
             data_wait_seconds: 0.0,
             seconds: 1.0,
             skipped_images: 0,
+            ema_val_top1: None,
         }
     }
 

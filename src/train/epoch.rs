@@ -3,9 +3,11 @@
 
 use std::time::{Duration, Instant};
 
+use burn::module::Module;
+
+use super::batch_mix::BatchMix;
 use super::error::TrainError;
 use super::events::{IterationStats, LogLevel, TrainEvent};
-use super::loss::MixPlan;
 use super::metrics::{Running, correct_top_k};
 use super::parallel::StepTotals;
 use super::session::{Control, Session};
@@ -84,7 +86,9 @@ impl Session {
             let wait = waited.elapsed().as_secs_f64();
             totals.data_wait += wait;
             window.data_wait += wait;
-            let plan = self.step.mix_plan(epoch, self.iteration, batch.len());
+            let plan = self
+                .step
+                .mix_plan(epoch, self.iteration, batch.len(), batch.side);
             let lr = self.schedule.lr(self.iteration);
             let out = self.iterate(&batch, plan.as_ref(), lr, epoch, stop_asked)?;
             totals.loss.add(out.loss, out.images);
@@ -124,7 +128,7 @@ impl Session {
     fn iterate(
         &mut self,
         batch: &HostBatch,
-        plan: Option<&MixPlan>,
+        plan: Option<&BatchMix>,
         lr: f64,
         epoch: usize,
         stop: bool,
@@ -187,7 +191,13 @@ impl Session {
             });
         };
         match self.step.update(&model, grads) {
-            Update::Apply(grads) => self.model = Some(self.optim.step(lr, model, grads)),
+            Update::Apply(grads) => {
+                let model = self.optim.step(lr, model, grads);
+                if let Some(ema) = self.ema.as_mut() {
+                    ema.update(&model.valid());
+                }
+                self.model = Some(model);
+            }
             Update::Skip { scale, skipped } => {
                 if skipped.is_power_of_two() {
                     self.log(

@@ -12,6 +12,7 @@ use super::parallel::ValTotals;
 use super::session::Session;
 use super::source::BatchSource;
 use super::validate::{Tta, ValidationError, validate};
+use crate::model::Model;
 
 /// The numbers of one epoch's validation, over every rank.
 pub(super) struct EpochValidation(ValTotals);
@@ -32,11 +33,12 @@ impl EpochValidation {
 }
 
 impl Session {
-    /// Validates the model as it is now (in eval mode), over the ranks when there are several.
+    /// Validates the model as it is now (in eval mode), and its EMA when the run keeps one, over
+    /// the ranks when there are several, with the run's test-time augmentation.
     pub(super) fn validate_epoch(
         &mut self,
         source: &mut dyn BatchSource,
-    ) -> Result<EpochValidation, TrainError> {
+    ) -> Result<(EpochValidation, Option<EpochValidation>), TrainError> {
         if let Some(p) = self.parallel.as_mut() {
             p.check_replicas(
                 self.model.as_ref().expect("model present"),
@@ -47,12 +49,31 @@ impl Session {
             self.model = Some(p.share_eval_model(model)?);
         }
         let eval = self.model().valid();
+        let val = self.pass(&eval, source)?;
+        let ema = match self.ema.as_ref().map(|e| e.module.clone()) {
+            Some(module) => Some(self.pass(&module, source)?),
+            None => None,
+        };
+        Ok((val, ema))
+    }
+
+    /// One pass of `model` (in eval mode) over this process's share, summed over the ranks.
+    fn pass(
+        &mut self,
+        model: &Model,
+        source: &mut dyn BatchSource,
+    ) -> Result<EpochValidation, TrainError> {
+        let tta = if self.config.tta.enabled {
+            Tta::Flip
+        } else {
+            Tta::None
+        };
         let pass = validate(
-            &eval,
+            model,
             source.val_epoch(self.config.batch_size),
             self.classes,
             &self.device,
-            Tta::None,
+            tta,
             &mut |_| ControlFlow::Continue(()),
         );
         let local = match pass {

@@ -2,7 +2,11 @@
 //! that runs one configuration and reports through [`events`].
 
 mod announce;
+pub mod batch_mix;
+pub mod bce;
 mod checkpoints;
+pub mod cutmix;
+pub mod ema;
 mod epoch;
 mod epoch_validation;
 mod error;
@@ -15,6 +19,7 @@ pub mod parallel;
 pub mod performance;
 pub mod persist;
 pub mod precision;
+pub mod progressive_resize;
 mod request;
 mod resume;
 pub mod run_dir;
@@ -26,6 +31,7 @@ pub mod source;
 mod step;
 pub mod teacher;
 pub mod trainer;
+pub mod tta;
 pub mod validate;
 
 pub use error::TrainError;

@@ -8,6 +8,7 @@
 
 use std::time::Instant;
 
+use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::Device;
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
@@ -15,6 +16,7 @@ use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use crate::config::RunConfig;
 use crate::model::Model;
 
+use super::ema::{EmaDecay, ModelEma};
 use super::error::TrainError;
 use super::events::{CheckpointKind, EpochMetrics, LogLevel, TrainCommand, TrainEvent};
 use super::parallel::DataParallel;
@@ -44,6 +46,8 @@ pub(super) struct Session {
     pub(super) optim: ModuleOptimizer,
     pub(super) schedule: LrSchedule,
     pub(super) step: Step,
+    /// The EMA of the weights (after the paper), updated after every optimizer step.
+    pub(super) ema: Option<ModelEma<Model>>,
     pub(super) classes: usize,
     pub(super) iteration: usize,
     pub(super) epochs_done: usize,
@@ -107,7 +111,7 @@ impl Session {
                 path: request.run_dir.clone(),
             },
         };
-        let iters_per_epoch = batches_per_epoch(source.train_len(), config.batch_size);
+        let iters_per_epoch = batches_per_epoch(source.train_epoch_len(), config.batch_size);
         let schedule = LrSchedule::new(&config, iters_per_epoch);
         let (mut start, restart) =
             restore(&dir, &config, classes.len(), request.resume, &autodiff)?;
@@ -121,10 +125,21 @@ impl Session {
             .filter(|m| m.epoch <= start.epochs_done)
             .collect();
         let step = Step::new(&config, classes.len(), precision, &device)?;
+        // The average is not checkpointed: a resumed run starts it again from the resumed
+        // weights, with timm's update count (so its decay) where the run left off.
+        let ema = config.ema.enabled.then(|| {
+            let e = &config.ema;
+            let decay = EmaDecay {
+                warmup_power: e.warmup_power,
+                ..EmaDecay::new(e.decay, e.warmup)
+            };
+            ModelEma::new(start.model.valid(), decay, start.iteration)
+        });
         // Process-wide switches (cuDNN autotuning) before the first step.
         step.performance().apply();
         let mut session = Session {
             step,
+            ema,
             classes: classes.len(),
             config,
             dir,
@@ -249,7 +264,7 @@ impl Session {
                 break;
             }
             let train_seconds = started.elapsed().as_secs_f64();
-            let val = self.validate_epoch(source)?;
+            let (val, ema_val) = self.validate_epoch(source)?;
             for warning in source.take_warnings() {
                 self.log(LogLevel::Warning, warning);
             }
@@ -261,6 +276,7 @@ impl Session {
                 val_loss: val.loss(),
                 val_top1: val.top1_percent(),
                 val_top5: val.top5_percent(),
+                ema_val_top1: ema_val.map(|v| v.top1_percent()),
                 lr: self.schedule.lr(self.iteration.saturating_sub(1)),
                 images_per_sec: totals.images as f64 / train_seconds.max(1e-9),
                 data_wait_seconds: totals.data_wait,

@@ -42,6 +42,11 @@ pub type BatchIter<'a> = Box<dyn Iterator<Item = Result<HostBatch, String>> + 'a
 pub trait BatchSource: Send {
     fn classes(&self) -> &[String];
     fn train_len(&self) -> usize;
+    /// Samples in one training epoch: [`BatchSource::train_len`], or fewer with repeated
+    /// augmentation (each of them shown several times).
+    fn train_epoch_len(&self) -> usize {
+        self.train_len()
+    }
     fn val_len(&self) -> usize;
     /// The training batches of `epoch` (0-based) of `batch_size` images, shuffled by the
     /// seed and the epoch, the last incomplete batch dropped, starting at batch `skip` (a run

@@ -2,18 +2,25 @@
 //! run's precision, the loss (with or without a teacher) and the gradients (with loss
 //! scaling). One function per trick's effect on the step; the session strings them together,
 //! averages the gradients over the ranks of a data-parallel run, and applies the optimizer.
+//! The tricks after the paper join the same parts: CutMix in the mix plan and the inputs, BCE
+//! in the targets and the loss, LAMB's gradient clipping in the update.
 
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, FloatDType, Tensor};
 
-use crate::config::RunConfig;
+use crate::config::{LossKind, RunConfig};
 use crate::model::Model;
 
+use super::batch_mix::{BatchMix, MixRule};
+use super::bce::{binarize_targets, binary_cross_entropy};
+use super::cutmix::paste_boxes;
 use super::error::TrainError;
 use super::loss::{
     MixPlan, TargetSmoothing, distillation_loss, soft_cross_entropy, soft_targets, targets_tensor,
 };
 use super::mixup::{Mixer, mix_images};
+use super::optim::clip::clip_global_norm;
+use super::optim::max_grad_norm;
 use super::performance::Performance;
 use super::precision::{self, LossScaler};
 use super::source::HostBatch;
@@ -32,6 +39,11 @@ struct Mixup {
     seed: u64,
     /// Epochs from here on train unmixed (the last `off_epochs`).
     until_epoch: usize,
+}
+
+/// RSB's binary cross-entropy instead of the softmax's, with its target threshold.
+struct Bce {
+    threshold: Option<f64>,
 }
 
 /// What the update does with a step's gradients.
@@ -56,6 +68,12 @@ pub(super) struct Step {
     skipped: usize,
     teacher: Option<Teacher>,
     mixup: Option<Mixup>,
+    /// CutMix (after the paper): timm's per-batch choice between CutMix and mixup.
+    cutmix: Option<MixRule>,
+    bce: Option<Bce>,
+    seed: u64,
+    /// LAMB: the global gradient norm is clipped to this before each step.
+    max_grad_norm: Option<f64>,
 }
 
 impl Step {
@@ -80,7 +98,19 @@ impl Step {
             None
         };
         let m = &config.mixup;
+        let cm = &config.cutmix;
         Ok(Self {
+            cutmix: cm.enabled.then_some(MixRule {
+                mixup_alpha: m.enabled.then_some(m.alpha),
+                cutmix_alpha: cm.alpha,
+                probability: cm.probability,
+                switch_probability: cm.switch_probability,
+            }),
+            bce: (config.loss.kind == LossKind::Bce).then_some(Bce {
+                threshold: config.loss.target_threshold,
+            }),
+            max_grad_norm: max_grad_norm(config),
+            seed: config.seed,
             classes,
             smoothing: TargetSmoothing::from_config(&config.label_smoothing),
             performance: Performance::new(
@@ -117,38 +147,58 @@ impl Step {
         self.smoothing
     }
 
-    /// Mixup: the plan of a batch of `n` at `iteration` of `epoch`, drawn from a seed of its
-    /// own so that a resumed run mixes as the uninterrupted one; `None` while not mixing.
-    pub(super) fn mix_plan(&self, epoch: usize, iteration: usize, n: usize) -> Option<MixPlan> {
+    /// Mixup and CutMix: the mixing of a batch of `n` images of `side` at `iteration` of
+    /// `epoch`, drawn from a seed of its own so that a resumed run mixes as the uninterrupted
+    /// one; `None` while not mixing. With CutMix on, timm's per-batch rule picks (mixup's
+    /// last unmixed epochs apply to both).
+    pub(super) fn mix_plan(
+        &self,
+        epoch: usize,
+        iteration: usize,
+        n: usize,
+        side: usize,
+    ) -> Option<BatchMix> {
+        let mixing = self.mixup.as_ref().is_none_or(|m| epoch < m.until_epoch);
+        if let Some(rule) = self.cutmix.as_ref().filter(|_| mixing) {
+            return rule.draw(n, side, self.seed ^ iteration as u64);
+        }
         let m = self.mixup.as_ref().filter(|m| epoch < m.until_epoch)?;
-        Some(Mixer::new(m.alpha, m.seed ^ iteration as u64).plan(n))
+        Some(BatchMix::Mixup(
+            Mixer::new(m.alpha, m.seed ^ iteration as u64).plan(n),
+        ))
     }
 
     /// The batch's images on `device` (pinned, asynchronous, channels_last as `[performance]`
-    /// says), mixed by the plan; with a note for the log when the asynchronous copy failed and
-    /// plain copies take over.
+    /// says), mixed by the plan (blended, or boxes pasted); with a note for the log when the
+    /// asynchronous copy failed and plain copies take over.
     pub(super) fn inputs(
         &mut self,
         batch: &HostBatch,
-        plan: Option<&MixPlan>,
+        plan: Option<&BatchMix>,
         device: &Device,
     ) -> (Tensor<4>, Option<String>) {
         let (x, note) = self.performance.images(batch, device);
         let x = match plan {
-            Some(plan) => mix_images(x, plan),
+            Some(BatchMix::Mixup(plan)) => mix_images(x, plan),
+            Some(BatchMix::CutMix(plan, cut)) => paste_boxes(x, plan, cut),
             None => x,
         };
         (x, note)
     }
 
-    /// Label smoothing and mixup: the soft targets `[n, classes]`.
+    /// Label smoothing and mixing: the soft targets `[n, classes]`; for BCE with a target
+    /// threshold, binarized.
     pub(super) fn targets(
         &self,
         labels: &[usize],
-        plan: Option<&MixPlan>,
+        plan: Option<&BatchMix>,
         device: &Device,
     ) -> Tensor<2> {
-        let targets = soft_targets(labels, self.classes, self.smoothing, plan);
+        let plan: Option<&MixPlan> = plan.map(BatchMix::plan);
+        let mut targets = soft_targets(labels, self.classes, self.smoothing, plan);
+        if let Some(threshold) = self.bce.as_ref().and_then(|b| b.threshold) {
+            binarize_targets(&mut targets, threshold);
+        }
         targets_tensor(targets, self.classes, device)
     }
 
@@ -172,6 +222,7 @@ impl Step {
                     t.hard_weight,
                 )
             }
+            None if self.bce.is_some() => binary_cross_entropy(logits, targets),
             None => soft_cross_entropy(logits, targets),
         }
     }
@@ -200,6 +251,9 @@ impl Step {
                 scale: scaler.scale,
                 skipped: self.skipped,
             };
+        }
+        if let Some(max_norm) = self.max_grad_norm {
+            clip_global_norm(model, &mut grads, max_norm);
         }
         Update::Apply(grads)
     }

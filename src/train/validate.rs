@@ -13,6 +13,7 @@ use burn::tensor::{Device, Tensor};
 use super::loss::{TargetSmoothing, soft_cross_entropy, soft_targets, targets_tensor};
 use super::metrics::{Running, correct_top_k};
 use super::source::BatchIter;
+use super::tta::flip_tta;
 use crate::model::Model;
 
 /// Test-time augmentation.
@@ -128,10 +129,7 @@ pub fn validate(
 pub fn logits(model: &Model, x: Tensor<4>, tta: Tta) -> Tensor<2> {
     match tta {
         Tta::None => model.forward(x),
-        Tta::Flip => {
-            let mirrored = x.clone().flip([3]);
-            (model.forward(x) + model.forward(mirrored)).div_scalar(2.0)
-        }
+        Tta::Flip => flip_tta(x, |x| model.forward(x)),
     }
 }
 

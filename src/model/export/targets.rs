@@ -122,6 +122,13 @@ pub fn plan(config: &ModelConfig, target: ExportTarget) -> Result<ExportPlan, In
             (name.to_string(), Some(note.to_string()))
         }
         (ModelName::InceptionV3, _) => ("inception_v3".to_string(), None),
+        (ModelName::Airbench94, _) => {
+            return Err(refuse(
+                "airbench94 (Keller Jordan's CIFAR-10 network) is in neither torchvision nor timm"
+                    .into(),
+                "use the run's checkpoint with botui eval and botui predict".into(),
+            ));
+        }
     };
     let constructor = match (target, config.name) {
         (ExportTarget::Torchvision, ModelName::InceptionV3) => format!(
@@ -142,7 +149,8 @@ pub fn plan(config: &ModelConfig, target: ExportTarget) -> Result<ExportPlan, In
         target,
         architecture,
         constructor,
-        layout: SourceLayout::for_model(config.name, config.variant),
+        layout: SourceLayout::for_model(config.name, config.variant)
+            .expect("airbench94 is refused above"),
         note,
     })
 }

@@ -148,7 +148,7 @@ fn check_architecture(
         (None, _) => layout.family().into(),
     };
     let ModelName::ResNet(depth) = config.name else {
-        if layout != SourceLayout::for_model(config.name, config.variant) {
+        if Some(layout) != SourceLayout::for_model(config.name, config.variant) {
             return Err(wrong(
                 format!("{file_model} weights ({})", layout.describe()),
                 format!("load them into {file_model}"),

@@ -63,13 +63,15 @@ impl SourceLayout {
         }
     }
 
-    /// The layout of a model of this family (ResNets: of this variant).
-    pub fn for_model(name: ModelName, variant: ResNetVariant) -> Self {
-        match name {
+    /// The layout of a model of this family (ResNets: of this variant); `None` for airbench94,
+    /// which torchvision and timm do not have.
+    pub fn for_model(name: ModelName, variant: ResNetVariant) -> Option<Self> {
+        Some(match name {
             ModelName::ResNet(_) => Self::for_variant(variant),
             ModelName::MobileNet => SourceLayout::TimmMobileNetV1,
             ModelName::InceptionV3 => SourceLayout::InceptionV3,
-        }
+            ModelName::Airbench94 => return None,
+        })
     }
 
     /// The paper's ResNet variant whose weights come in this layout; `None` for the other

@@ -52,6 +52,7 @@ fn epoch(n: usize, top1: f64) -> EpochMetrics {
         data_wait_seconds: 0.0,
         seconds: 1.0,
         skipped_images: 0,
+        ema_val_top1: None,
     }
 }
 

@@ -213,3 +213,23 @@ fn the_scale_key_switches_the_lr_pane_to_log() {
     assert!(log.contains("│1e-6") || log.contains("1e-6│"), "{log}");
     assert!(log.contains("1e-1"), "{log}");
 }
+
+/// A run that keeps an EMA of its weights shows the EMA's top-1 beside the raw weights' in
+/// the Metrics pane's title (and an `ema@1` column where the table has room); a run without
+/// one shows neither.
+#[test]
+fn metrics_pane_shows_the_ema_top1_only_when_the_run_has_one() {
+    let mut app = super::started_app(10, 20);
+    let mut m = fake::epoch(1, 10, 0.1);
+    m.val_top1 = 40.0;
+    m.ema_val_top1 = Some(43.21);
+    app.update(Msg::Train(TrainEvent::EpochEnd(m)));
+    app.tab = Tab::Train;
+    let text = screen(&mut app, 120, 40);
+    assert!(text.contains("EMA top-1 43.21"), "{text}");
+
+    let mut plain = super::started_app(10, 20);
+    super::feed_epochs(&mut plain, &[40.0]);
+    plain.tab = Tab::Train;
+    assert!(!screen(&mut plain, 120, 40).contains("EMA"));
+}
