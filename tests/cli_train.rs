@@ -7,30 +7,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{botui, run};
-
-/// MobileNet x0.25 at 32x32 on 4 built-in classes: 64 training images, batch 16 (4
-/// iterations per epoch), a few seconds per epoch.
-const TINY: &[&str] = &[
-    "--model",
-    "mobilenet",
-    "--input",
-    "32",
-    "--batch-size",
-    "16",
-    "--set",
-    "model.width=0.25",
-    "--set",
-    "data.builtin_classes=4",
-    "--set",
-    "data.builtin_train_per_class=16",
-    "--set",
-    "data.builtin_val_per_class=8",
-    "--set",
-    "data.builtin_size=32",
-    "--set",
-    "data.workers=1",
-];
+use common::{TINY, botui, run};
 
 fn metrics(run_dir: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(run_dir.join("metrics.jsonl"))

@@ -9,30 +9,11 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// MobileNet x0.25 at 32x32 on 4 built-in classes: 64 training images, global batch 16 (4
-/// iterations per epoch, 8 images per rank of 2).
-const TINY: &[&str] = &[
-    "--model",
-    "mobilenet",
-    "--device",
-    "libtorch",
-    "--input",
-    "32",
-    "--batch-size",
-    "16",
-    "--set",
-    "model.width=0.25",
-    "--set",
-    "data.builtin_classes=4",
-    "--set",
-    "data.builtin_train_per_class=16",
-    "--set",
-    "data.builtin_val_per_class=8",
-    "--set",
-    "data.builtin_size=32",
-    "--set",
-    "data.workers=1",
-];
+mod common;
+
+/// [`common::TINY`] (MobileNet x0.25 at 32x32 on 4 built-in classes: 64 training images, global
+/// batch 16, 8 images per rank of 2) on LibTorch.
+const LIBTORCH: [&str; 2] = ["--device", "libtorch"];
 
 /// How long any one botui process of these tests may take.
 const LIMIT: Duration = Duration::from_secs(300);
@@ -183,7 +164,8 @@ fn torchrun_trains_two_ranks_into_one_run_folder() {
         .arg(free_port().to_string())
         .arg(env!("CARGO_BIN_EXE_botui"))
         .arg("train")
-        .args(TINY)
+        .args(LIBTORCH)
+        .args(common::TINY)
         .args(["--epochs", "1", "--out"])
         .arg(&out_dir)
         .env("XDG_CONFIG_HOME", home.path())
@@ -217,8 +199,9 @@ fn a_killed_rank_makes_the_other_stop_within_60_s_naming_it() {
     let out_dir = home.path().join("run");
     let out = out_dir.to_str().unwrap();
     let port = free_port();
-    let args: Vec<&str> = TINY
+    let args: Vec<&str> = LIBTORCH
         .iter()
+        .chain(common::TINY)
         .copied()
         .chain(["--epochs", "1000", "--out", out])
         .collect();
@@ -243,7 +226,8 @@ fn a_run_of_one_rank_resumes_on_two() {
     let mut alone = botui(home.path());
     alone
         .arg("train")
-        .args(TINY)
+        .args(LIBTORCH)
+        .args(common::TINY)
         .args(["--epochs", "3", "--out"])
         .arg(&out_dir);
     let mut alone = Running::start(alone);
@@ -274,8 +258,9 @@ fn bad_launch_input_is_a_clear_error() {
     let home = tempfile::tempdir().unwrap();
     let out_dir = home.path().join("run");
     let out = out_dir.to_str().unwrap();
-    let args: Vec<&str> = TINY
+    let args: Vec<&str> = LIBTORCH
         .iter()
+        .chain(common::TINY)
         .copied()
         .chain(["--epochs", "1", "--out", out])
         .collect();

@@ -187,3 +187,26 @@ pub fn write_png(path: &Path, w: u32, h: u32, seed: u32) {
     });
     img.save(path).unwrap();
 }
+
+/// MobileNet x0.25 at 32x32 on 4 built-in classes: 64 training images, batch 16 (4
+/// iterations per epoch), a few seconds per epoch.
+pub const TINY: &[&str] = &[
+    "--model",
+    "mobilenet",
+    "--input",
+    "32",
+    "--batch-size",
+    "16",
+    "--set",
+    "model.width=0.25",
+    "--set",
+    "data.builtin_classes=4",
+    "--set",
+    "data.builtin_train_per_class=16",
+    "--set",
+    "data.builtin_val_per_class=8",
+    "--set",
+    "data.builtin_size=32",
+    "--set",
+    "data.workers=1",
+];
