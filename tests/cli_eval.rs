@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use common::{botui, run, stderr, stdout};
+use common::{botui, metrics, run, stderr, stdout};
 
 /// The run folder, trained once for the whole test binary.
 fn tiny_run() -> &'static Path {
@@ -20,14 +20,6 @@ fn tiny_run() -> &'static Path {
         (home, dir)
     });
     dir
-}
-
-fn metrics(dir: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(dir.join("metrics.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 fn eval_json(home: &Path, args: &[&str]) -> serde_json::Value {

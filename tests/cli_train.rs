@@ -7,15 +7,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{TINY, botui, run};
-
-fn metrics(run_dir: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(run_dir.join("metrics.jsonl"))
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("metrics.jsonl lines are JSON"))
-        .collect()
-}
+use common::{TINY, botui, metrics, run};
 
 #[test]
 fn a_short_run_writes_its_folder_and_prints_each_epoch() {

@@ -10,6 +10,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 mod common;
+use common::metrics;
 
 /// [`common::TINY`] (MobileNet x0.25 at 32x32 on 4 built-in classes: 64 training images, global
 /// batch 16, 8 images per rank of 2) on LibTorch.
@@ -111,14 +112,6 @@ fn rank(home: &Path, rank: usize, size: usize, port: u16, args: &[&str]) -> Comm
 
 fn free_port() -> u16 {
     botui::dist::launch::rendezvous_port(None).unwrap()
-}
-
-fn metrics(run_dir: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(run_dir.join("metrics.jsonl"))
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("metrics.jsonl lines are JSON"))
-        .collect()
 }
 
 /// Waits until `path` exists while `running` all run.

@@ -210,3 +210,12 @@ pub const TINY: &[&str] = &[
     "--set",
     "data.workers=1",
 ];
+
+/// The lines of a run folder's metrics.jsonl (none when it has no file yet).
+pub fn metrics(run_dir: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(run_dir.join("metrics.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("metrics.jsonl lines are JSON"))
+        .collect()
+}
