@@ -717,6 +717,23 @@ fn rsb_presets_match_the_procedures() {
     assert_eq!(a3.extends, ["rsb-resnet50-a2", "rsb-resnet50-a1"]);
 }
 
+/// (name, laptop epochs, batch, peak lr, input, progressive resize (min, max, start, end)), by
+/// hand from each companion's scaling rule.
+#[rustfmt::skip]
+#[allow(clippy::type_complexity)]
+fn laptop_rows() -> [(&'static str, usize, usize, f64, usize, Option<(usize, usize, usize, usize)>); 8] {
+    [
+        ("rsb-resnet50-a1", 60, 128, 5e-3, 32, None),
+        ("rsb-resnet50-a2", 30, 128, 5e-3, 32, None),
+        ("rsb-resnet50-a3", 10, 128, 8e-3, 56, Some((40, 40, 0, 0))),
+        ("ffcv-rn50-88-epochs", 22, 128, 0.053125, 64, Some((32, 64, 16, 19))),
+        ("ffcv-rn50-16-epochs", 4, 128, 0.053125, 64, Some((32, 64, 2, 4))),
+        ("ffcv-rn18-88-epochs", 22, 128, 0.0625, 64, Some((32, 64, 16, 19))),
+        ("ffcv-rn18-16-epochs", 4, 128, 0.0625, 64, Some((32, 64, 2, 4))),
+        ("airbench94-cifar10", 10, 128, 0.1875, 32, None),
+    ]
+}
+
 /// The companions of the presets after the paper: each extends its preset, keeps its tricks
 /// (and their numbers), runs on the built-in data (10 classes, 500 images) on flex, and scales
 /// the rest as its file says: RSB epochs / 10 at batch 128 with LAMB's lr kept, FFCV epochs / 4
@@ -724,53 +741,7 @@ fn rsb_presets_match_the_procedures() {
 #[test]
 fn laptop_companions_of_the_recipes_after_the_paper() {
     let library = PresetLibrary::builtin();
-    // (name, epochs, batch, peak lr, input, progressive resize (min, max, start, end))
-    #[allow(clippy::type_complexity)]
-    let rows: [(
-        &str,
-        usize,
-        usize,
-        f64,
-        usize,
-        Option<(usize, usize, usize, usize)>,
-    ); 8] = [
-        ("rsb-resnet50-a1", 60, 128, 5e-3, 32, None),
-        ("rsb-resnet50-a2", 30, 128, 5e-3, 32, None),
-        ("rsb-resnet50-a3", 10, 128, 8e-3, 56, Some((40, 40, 0, 0))),
-        (
-            "ffcv-rn50-88-epochs",
-            22,
-            128,
-            0.053125,
-            64,
-            Some((32, 64, 16, 19)),
-        ),
-        (
-            "ffcv-rn50-16-epochs",
-            4,
-            128,
-            0.053125,
-            64,
-            Some((32, 64, 2, 4)),
-        ),
-        (
-            "ffcv-rn18-88-epochs",
-            22,
-            128,
-            0.0625,
-            64,
-            Some((32, 64, 16, 19)),
-        ),
-        (
-            "ffcv-rn18-16-epochs",
-            4,
-            128,
-            0.0625,
-            64,
-            Some((32, 64, 2, 4)),
-        ),
-        ("airbench94-cifar10", 10, 128, 0.1875, 32, None),
-    ];
+    let rows = laptop_rows();
     let mut checked = 0;
     for (name, epochs, batch, lr, input, resize) in rows {
         let laptop = format!("{name}-laptop");
