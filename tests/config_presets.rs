@@ -2,7 +2,10 @@
 //! hand, not from the preset files): every preset resolves, each paper preset has its row's
 //! switches and numbers, and each laptop companion keeps its paper preset's tricks.
 
-use botui::config::{DecayKind, OptimizerKind, Precision, Preset, PresetLibrary, Problem, Trick};
+use botui::config::{
+    DecayKind, LossKind, OptimizerKind, Precision, Preset, PresetLibrary, PresetSource, Problem,
+    SmoothingFormula, Trick,
+};
 use botui::device::DeviceName;
 use botui::model::{InitScheme, ModelName, ResNetVariant, StemKind};
 
@@ -91,8 +94,9 @@ fn every_builtin_preset_resolves_and_validates_as_a_template() {
     let names = library.names();
     assert_eq!(
         names.len(),
-        78,
-        "34 paper rows + 2 teachers, a laptop each, quick, 4 FFCV configs and airbench94"
+        89,
+        "34 paper rows + 2 teachers, quick, 4 FFCV configs, airbench94 and RSB A1-A3, a laptop each \
+         (but quick)"
     );
     for name in names {
         let p = resolve(&library, name);
@@ -204,7 +208,8 @@ fn every_paper_preset_is_checked_above() {
             assert!(
                 checked.contains(&name)
                     || ffcv_rows().iter().any(|r| r.0 == name)
-                    || name == "airbench94-cifar10",
+                    || name == "airbench94-cifar10"
+                    || rsb_rows().iter().any(|r| r.name == name),
                 "{name} has paper numbers but no row above"
             );
         }
@@ -223,6 +228,7 @@ fn laptop_companions_keep_the_trick_set_and_scale_the_rest() {
                 && *n != "quick"
                 && !n.starts_with("ffcv-")
                 && !n.starts_with("airbench")
+                && !n.starts_with("rsb-")
         })
         .collect();
     assert_eq!(originals.len(), 36);
@@ -540,4 +546,306 @@ fn airbench_preset_targets_94_percent_on_cifar10() {
     assert_eq!(c.label_smoothing.epsilon, 0.2);
     assert!(c.label_smoothing.enabled && c.tta.enabled);
     assert_eq!(p.paper().unwrap().top1, 94.0);
+}
+
+/// One "ResNet strikes back" procedure as its sources print it (by hand, from open-mmlab/
+/// mmpretrain's RSB configs, timm's pretrained configs and results CSV, and the paper's
+/// abstract; see the preset files for the addresses).
+struct Rsb {
+    name: &'static str,
+    row: &'static str,
+    epochs: usize,
+    lr: f64,
+    weight_decay: f64,
+    /// Label smoothing (A1 only), `None` when off.
+    smoothing: Option<f64>,
+    mixup: f64,
+    magnitude: f64,
+    /// Stochastic depth's rate, `None` when off.
+    drop_path: Option<f64>,
+    repeats: Option<usize>,
+    /// The training side when it is not the test side (A3: 160).
+    train_side: Option<usize>,
+    top1: f64,
+    top5: f64,
+}
+
+fn rsb_rows() -> [Rsb; 3] {
+    [
+        Rsb {
+            name: "rsb-resnet50-a1",
+            row: "A1",
+            epochs: 600,
+            lr: 5e-3,
+            weight_decay: 0.01,
+            smoothing: Some(0.1),
+            mixup: 0.2,
+            magnitude: 7.0,
+            drop_path: Some(0.05),
+            repeats: Some(3),
+            train_side: None,
+            top1: 80.4,
+            top5: 94.6,
+        },
+        Rsb {
+            name: "rsb-resnet50-a2",
+            row: "A2",
+            epochs: 300,
+            lr: 5e-3,
+            weight_decay: 0.02,
+            smoothing: None,
+            mixup: 0.1,
+            magnitude: 7.0,
+            drop_path: Some(0.05),
+            repeats: Some(3),
+            train_side: None,
+            top1: 79.8,
+            top5: 94.56,
+        },
+        Rsb {
+            name: "rsb-resnet50-a3",
+            row: "A3",
+            epochs: 100,
+            lr: 8e-3,
+            weight_decay: 0.02,
+            smoothing: None,
+            mixup: 0.1,
+            magnitude: 6.0,
+            drop_path: None,
+            repeats: None,
+            train_side: Some(160),
+            top1: 78.1,
+            top5: 93.78,
+        },
+    ]
+}
+
+/// RSB A1-A3: ResNet-50 (timm's: torchvision's layout, zero-init last BN), batch 2048, LAMB with
+/// no decay on biases and BN, 5 warmup epochs then cosine, BCE, mixup or CutMix 1.0 per batch,
+/// RandAugment 2 ops (std 0.5, increasing), crop 0.95 at 224; and each procedure's own values.
+#[test]
+fn rsb_presets_match_the_procedures() {
+    let library = PresetLibrary::builtin();
+    for r in rsb_rows() {
+        let n = r.name;
+        let p = resolve(&library, n);
+        let c = &p.config;
+        assert_eq!(
+            (c.model.name, c.model.variant, c.model.stem),
+            (ModelName::ResNet(50), ResNetVariant::B, StemKind::Imagenet),
+            "{n}"
+        );
+        assert_eq!(
+            (c.model.input, c.augment.val_crop_ratio),
+            (224, 0.95),
+            "{n}"
+        );
+        assert!(c.zero_gamma.enabled, "{n}: timm's zero_init_last");
+        assert_eq!((c.epochs, c.batch_size), (r.epochs, 2048), "{n}");
+        assert!(!c.linear_scaling.enabled, "{n}");
+        assert_eq!(c.peak_lr(), r.lr, "{n} lr");
+        assert_eq!(
+            (c.optimizer.kind, c.optimizer.weight_decay),
+            (OptimizerKind::Lamb, r.weight_decay),
+            "{n}"
+        );
+        assert!(c.no_bias_decay.enabled, "{n}");
+        assert_eq!(c.schedule.decay, DecayKind::Cosine, "{n}");
+        assert!(c.warmup.enabled && c.warmup.epochs == 5.0, "{n}");
+        assert_eq!(
+            (c.loss.kind, c.loss.target_threshold),
+            (LossKind::Bce, None),
+            "{n}: the threshold is not confirmed from a source"
+        );
+        let smoothing = c
+            .label_smoothing
+            .enabled
+            .then_some(c.label_smoothing.epsilon);
+        assert_eq!(smoothing, r.smoothing, "{n} smoothing");
+        if smoothing.is_some() {
+            assert_eq!(c.label_smoothing.formula, SmoothingFormula::Uniform, "{n}");
+        }
+        assert!(c.mixup.enabled && c.mixup.alpha == r.mixup, "{n} mixup");
+        assert_eq!(c.mixup.off_epochs, 0, "{n}");
+        let cm = &c.cutmix;
+        assert_eq!(
+            (cm.enabled, cm.alpha, cm.probability, cm.switch_probability),
+            (true, 1.0, 1.0, 0.5),
+            "{n} cutmix"
+        );
+        let ra = &c.randaugment;
+        assert!(ra.enabled && ra.increasing, "{n}");
+        assert_eq!(
+            (ra.layers, ra.magnitude, ra.magnitude_std),
+            (2, r.magnitude, 0.5),
+            "{n} randaugment"
+        );
+        let sd = &c.stochastic_depth;
+        assert_eq!(sd.enabled.then_some(sd.rate), r.drop_path, "{n}");
+        let rep = &c.repeated_augment;
+        assert_eq!(rep.enabled.then_some(rep.repeats), r.repeats, "{n}");
+        let pr = &c.progressive_resize;
+        let fixed = (pr.enabled && pr.min_side == pr.max_side).then_some(pr.min_side);
+        assert_eq!(
+            pr.enabled,
+            fixed.is_some(),
+            "{n}: no ramp, only a fixed side"
+        );
+        assert_eq!(fixed, r.train_side, "{n} training side");
+        assert!(!c.augment.color_jitter && !c.augment.lighting, "{n}");
+        assert!(
+            !c.ema.enabled && !c.tta.enabled && !c.distillation.enabled,
+            "{n}"
+        );
+        assert_eq!(c.data.source, "imagefolder:imagenet", "{n}");
+        let paper = p.paper().unwrap();
+        assert_eq!(
+            (
+                paper.table.as_str(),
+                paper.row.as_str(),
+                paper.model.as_str()
+            ),
+            ("ResNet strikes back (Wightman 2021)", r.row, "ResNet-50"),
+            "{n}"
+        );
+        assert_eq!((paper.top1, paper.top5), (r.top1, Some(r.top5)), "{n}");
+        assert_eq!(paper.dataset(), "ImageNet", "{n}");
+        assert!(p.description().contains(&format!("{} %", r.top1)), "{n}");
+    }
+    // A2 extends A1, A3 extends A2: each says only what changes.
+    let a3 = resolve(&library, "rsb-resnet50-a3");
+    assert_eq!(a3.extends, ["rsb-resnet50-a2", "rsb-resnet50-a1"]);
+}
+
+/// (name, laptop epochs, batch, peak lr, input, progressive resize (min, max, start, end)), by
+/// hand from each companion's scaling rule.
+#[rustfmt::skip]
+#[allow(clippy::type_complexity)]
+fn laptop_rows() -> [(&'static str, usize, usize, f64, usize, Option<(usize, usize, usize, usize)>); 8] {
+    [
+        ("rsb-resnet50-a1", 60, 128, 5e-3, 32, None),
+        ("rsb-resnet50-a2", 30, 128, 5e-3, 32, None),
+        ("rsb-resnet50-a3", 10, 128, 8e-3, 56, Some((40, 40, 0, 0))),
+        ("ffcv-rn50-88-epochs", 22, 128, 0.053125, 64, Some((32, 64, 16, 19))),
+        ("ffcv-rn50-16-epochs", 4, 128, 0.053125, 64, Some((32, 64, 2, 4))),
+        ("ffcv-rn18-88-epochs", 22, 128, 0.0625, 64, Some((32, 64, 16, 19))),
+        ("ffcv-rn18-16-epochs", 4, 128, 0.0625, 64, Some((32, 64, 2, 4))),
+        ("airbench94-cifar10", 10, 128, 0.1875, 32, None),
+    ]
+}
+
+/// The companions of the presets after the paper: each extends its preset, keeps its tricks
+/// (and their numbers), runs on the built-in data (10 classes, 500 images) on flex, and scales
+/// the rest as its file says: RSB epochs / 10 at batch 128 with LAMB's lr kept, FFCV epochs / 4
+/// at batch 128 with the lr scaled by hand and sides 32 -> 64, airbench batch / 8.
+#[test]
+fn laptop_companions_of_the_recipes_after_the_paper() {
+    let library = PresetLibrary::builtin();
+    let rows = laptop_rows();
+    let mut checked = 0;
+    for (name, epochs, batch, lr, input, resize) in rows {
+        let laptop = format!("{name}-laptop");
+        let (big, small) = (resolve(&library, name), resolve(&library, &laptop));
+        let (b, s) = (&big.config, &small.config);
+        assert!(small.is_laptop() && small.extends[0] == name, "{laptop}");
+        assert_eq!(small.tricks(), big.tricks(), "{laptop} tricks");
+        assert_eq!(small.source(), big.source(), "{laptop} groups with {name}");
+        assert_eq!(s.paper, b.paper, "{laptop} shows its preset's numbers");
+        for (same, what) in [
+            (s.optimizer == b.optimizer, "optimizer"),
+            (s.loss == b.loss, "loss"),
+            (s.label_smoothing == b.label_smoothing, "label smoothing"),
+            (s.mixup == b.mixup && s.cutmix == b.cutmix, "mixing"),
+            (s.randaugment == b.randaugment, "randaugment"),
+            (s.repeated_augment == b.repeated_augment, "repeated augment"),
+            (s.stochastic_depth == b.stochastic_depth, "stochastic depth"),
+            (s.tta == b.tta && s.ema == b.ema, "tta, ema"),
+            (s.augment == b.augment, "augment"),
+            (s.schedule.decay == b.schedule.decay, "decay"),
+            (
+                (s.model.name, s.model.variant) == (b.model.name, b.model.variant),
+                "model",
+            ),
+        ] {
+            assert!(same, "{laptop}: {what} differs from {name}");
+        }
+        assert_eq!(s.device, DeviceName::Flex, "{laptop}");
+        assert_eq!(s.data.source, "builtin", "{laptop}");
+        assert_eq!(
+            (s.data.builtin_classes, s.data.builtin_train_per_class),
+            (10, 50),
+            "{laptop}"
+        );
+        assert_eq!((s.epochs, s.batch_size), (epochs, batch), "{laptop}");
+        assert!(
+            (s.peak_lr() - lr).abs() < 1e-12,
+            "{laptop} lr {}",
+            s.peak_lr()
+        );
+        assert_eq!(
+            (s.model.input, s.data.builtin_size),
+            (input, input),
+            "{laptop}"
+        );
+        if s.model.name != ModelName::Airbench94 {
+            assert_eq!(s.model.stem, StemKind::Small, "{laptop}");
+        }
+        let pr = &s.progressive_resize;
+        let got = pr
+            .enabled
+            .then_some((pr.min_side, pr.max_side, pr.start_epoch, pr.end_epoch));
+        assert_eq!(got, resize, "{laptop} sides");
+        assert!(small.description().contains("laptop"), "{laptop} says so");
+        let data = if name.starts_with("airbench") {
+            "CIFAR-10"
+        } else {
+            "ImageNet"
+        };
+        assert_eq!(s.paper.as_ref().unwrap().dataset(), data, "{laptop}");
+        assert!(
+            small.description().contains(&format!("{data}'s")),
+            "{laptop}"
+        );
+        assert!(s.validate_template().is_ok(), "{laptop}");
+        checked += 1;
+    }
+    let recipes = library
+        .names()
+        .iter()
+        .filter(|n| matches!(resolve(&library, n).source(), PresetSource::Recipe(_)))
+        .count();
+    assert_eq!(
+        recipes,
+        2 * checked,
+        "every recipe preset has a companion, checked here"
+    );
+}
+
+/// `botui presets` groups by [`Preset::source`]: the paper's tables, then one group per recipe
+/// after it (RSB, FFCV, airbench: each preset with its laptop companion), then botui's own.
+#[test]
+fn presets_group_by_where_their_numbers_come_from() {
+    let library = PresetLibrary::builtin();
+    let mut groups: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
+    for name in library.names() {
+        let key = match resolve(&library, name).source() {
+            PresetSource::Paper => "paper".to_string(),
+            PresetSource::Recipe(t) => t,
+            PresetSource::Own => "own".to_string(),
+        };
+        groups.entry(key).or_default().push(name);
+    }
+    let sizes: Vec<(&str, usize)> = groups.iter().map(|(k, v)| (k.as_str(), v.len())).collect();
+    assert_eq!(
+        sizes,
+        [
+            ("FFCV ImageNet configs", 8),
+            ("ResNet strikes back (Wightman 2021)", 6),
+            ("airbench (Jordan 2024)", 2),
+            ("own", 5), // quick and the two teachers, with their companions
+            ("paper", 68),
+        ]
+    );
+    assert!(groups["ResNet strikes back (Wightman 2021)"].contains(&"rsb-resnet50-a3-laptop"));
+    assert!(groups["airbench (Jordan 2024)"].contains(&"airbench94-cifar10-laptop"));
 }

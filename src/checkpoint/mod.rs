@@ -143,6 +143,14 @@ fn open_checkpoint(
     Ok((reader, config, extra))
 }
 
+/// Loads the weights of a checkpoint into `model` (built from the same config), which keeps
+/// its own BN running-state ids: burn restores the saved ids of parameters but not of running
+/// statistics, so a copy of a trained model stays matchable to it tensor by tensor (the EMA).
+pub fn load_checkpoint_into(path: &Path, model: Model) -> Result<Checkpoint, CheckpointError> {
+    let (reader, config, extra) = open_checkpoint(path)?;
+    apply(path, reader, config, extra, model)
+}
+
 fn build(
     path: &Path,
     reader: Reader,
@@ -150,12 +158,22 @@ fn build(
     extra: serde_json::Value,
     device: &Device,
 ) -> Result<Checkpoint, CheckpointError> {
-    let mut model = config
+    let model = config
         .init(device)
         .map_err(|source| CheckpointError::Config {
             path: path.to_path_buf(),
             source,
         })?;
+    apply(path, reader, config, extra, model)
+}
+
+fn apply(
+    path: &Path,
+    reader: Reader,
+    config: ModelConfig,
+    extra: serde_json::Value,
+    mut model: Model,
+) -> Result<Checkpoint, CheckpointError> {
     let tensors = reader
         .into_tensors()
         .map_err(|e| CheckpointError::NotACheckpoint {

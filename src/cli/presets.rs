@@ -67,7 +67,7 @@ fn paper_text(p: &Preset) -> String {
     };
     let mut text = format!("{:.2} / {top5}  {}: {row}", r.top1, r.table);
     if p.is_laptop() {
-        text.push_str(" (ImageNet)");
+        text.push_str(&format!(" ({})", r.dataset()));
     }
     text
 }

@@ -10,10 +10,15 @@ macro_rules! embed {
 /// `(name, text)` of every built-in preset.
 pub(crate) const PRESETS: &[(&str, &str)] = embed!["presets":
     "airbench94-cifar10",
+    "airbench94-cifar10-laptop",
     "ffcv-rn18-16-epochs",
+    "ffcv-rn18-16-epochs-laptop",
     "ffcv-rn18-88-epochs",
+    "ffcv-rn18-88-epochs-laptop",
     "ffcv-rn50-16-epochs",
+    "ffcv-rn50-16-epochs-laptop",
     "ffcv-rn50-88-epochs",
+    "ffcv-rn50-88-epochs-laptop",
     "inception-v3-baseline",
     "inception-v3-baseline-laptop",
     "inception-v3-cosine",
@@ -87,6 +92,12 @@ pub(crate) const PRESETS: &[(&str, &str)] = embed!["presets":
     "resnet50d-label-smoothing-laptop",
     "resnet50d-mixup",
     "resnet50d-mixup-laptop",
+    "rsb-resnet50-a1",
+    "rsb-resnet50-a1-laptop",
+    "rsb-resnet50-a2",
+    "rsb-resnet50-a2-laptop",
+    "rsb-resnet50-a3",
+    "rsb-resnet50-a3-laptop",
 ];
 
 /// `(name, text)` of every built-in theme.

@@ -438,6 +438,17 @@ pub struct PaperReference {
     pub model: String,
     pub top1: f64,
     pub top5: Option<f64>,
+    /// Where the numbers were measured, when not ImageNet (`"CIFAR-10"`): a laptop companion,
+    /// trained on the built-in data, shows them as that data set's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<String>,
+}
+
+impl PaperReference {
+    /// The data set the numbers were measured on.
+    pub fn dataset(&self) -> &str {
+        self.dataset.as_deref().unwrap_or("ImageNet")
+    }
 }
 
 impl RunConfig {

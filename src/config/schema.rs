@@ -22,6 +22,7 @@ pub(crate) fn run_schema() -> &'static toml::Table {
                 model: String::new(),
                 top1: 0.0,
                 top5: Some(0.0),
+                dataset: Some(String::new()),
             }),
             ..RunConfig::default()
         };

@@ -1,6 +1,7 @@
 //! The run's checkpoint policy, in one place: `last` (model and optimizer, to resume) every
 //! `checkpoint.every_epochs` epochs, after the last epoch, on a stop and on request; `best`
-//! (the model alone) whenever validation top-1 improves. A failed save (a full disk) keeps the
+//! (the model alone) whenever validation top-1 improves. With `[ema]` on, `last` has the
+//! average's weights beside it (`last.ema.ckpt`, written first), which `--resume` restores. A failed save (a full disk) keeps the
 //! previous file and the run goes on. In a data-parallel run rank 0 alone saves (the replicas
 //! are identical); every rank reads `last` on `--resume`.
 
@@ -20,17 +21,40 @@ impl Session {
         if !self.is_leader() {
             return;
         }
-        let meta = CheckpointMeta {
-            epochs_done: self.epochs_done,
-            iteration: self.iteration,
-            best_top1: self.best.map(|b| b.top1),
-            best_epoch: self.best.map(|b| b.epoch),
-        };
         let (name, optim, kept) = match kind {
             CheckpointKind::Last => ("last", Some(&self.optim), "the previous checkpoint"),
             CheckpointKind::Best => ("best", None, "the previous best"),
         };
         let model_config = self.config.model_config(self.classes);
+        // `last` carries the EMA too (written first), so that a resumed run goes on averaging.
+        let ema_updates = match (&self.ema, kind) {
+            (Some(ema), CheckpointKind::Last) => {
+                match persist::save_ema(
+                    &self.dir.path,
+                    name,
+                    &ema.module,
+                    &model_config,
+                    ema.updates,
+                ) {
+                    Ok(_) => Some(ema.updates),
+                    Err(e) => {
+                        self.log(
+                            LogLevel::Warning,
+                            format!("{e}; a resumed run will start the EMA again"),
+                        );
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        let meta = CheckpointMeta {
+            epochs_done: self.epochs_done,
+            iteration: self.iteration,
+            best_top1: self.best.map(|b| b.top1),
+            best_epoch: self.best.map(|b| b.epoch),
+            ema_updates,
+        };
         match persist::save(
             &self.dir.path,
             name,

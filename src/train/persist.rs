@@ -10,7 +10,8 @@ use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{
-    CheckpointError, load_checkpoint, load_optimizer_state, save_checkpoint, save_optimizer_state,
+    CheckpointError, load_checkpoint, load_checkpoint_into, load_optimizer_state, save_checkpoint,
+    save_optimizer_state,
 };
 use crate::model::{Model, ModelConfig};
 
@@ -23,6 +24,10 @@ pub struct CheckpointMeta {
     pub iteration: usize,
     pub best_top1: Option<f64>,
     pub best_epoch: Option<usize>,
+    /// The EMA's update count when its weights were saved beside this checkpoint
+    /// ([`ema_path`]); absent when the run keeps no EMA (or its save failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ema_updates: Option<usize>,
 }
 
 pub fn model_path(dir: &Path, name: &str) -> PathBuf {
@@ -40,6 +45,47 @@ pub fn run_checkpoint(dir: &Path) -> Option<PathBuf> {
 
 pub fn optimizer_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!("{name}.optim"))
+}
+
+/// The EMA of the weights saved with checkpoint `name`: a model checkpoint of its own
+/// (`botui eval` reads it), with its update count in its extra data.
+pub fn ema_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!("{name}.ema.ckpt"))
+}
+
+const EMA_UPDATES_KEY: &str = "ema_updates";
+
+/// Writes the EMA's weights beside checkpoint `name` (atomically), before the checkpoint itself.
+pub fn save_ema(
+    dir: &Path,
+    name: &str,
+    ema: &Model,
+    config: &ModelConfig,
+    updates: usize,
+) -> Result<PathBuf, CheckpointError> {
+    let path = ema_path(dir, name);
+    let extra = serde_json::json!({ EMA_UPDATES_KEY: updates });
+    save_checkpoint(&path, ema, config, &extra)?;
+    Ok(path)
+}
+
+/// The EMA saved with checkpoint `name`, loaded into `copy` (a copy of the trained model, so
+/// that every tensor keeps the id the average is updated by), when it is the one that
+/// checkpoint recorded (the same update count); `None` when there is none or it is from
+/// another save.
+pub fn load_ema(
+    dir: &Path,
+    name: &str,
+    updates: usize,
+    copy: Model,
+) -> Result<Option<Model>, CheckpointError> {
+    let path = ema_path(dir, name);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let ckpt = load_checkpoint_into(&path, copy)?;
+    let saved = ckpt.extra.get(EMA_UPDATES_KEY).and_then(|v| v.as_u64());
+    Ok((saved == Some(updates as u64)).then_some(ckpt.model))
 }
 
 /// Writes the optimizer state (when given), then the model with its meta; each atomically.

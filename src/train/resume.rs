@@ -1,5 +1,6 @@
 //! Where a run starts: a fresh model, or the `last` checkpoint of the run it resumes.
 
+use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::Device;
 
@@ -25,10 +26,13 @@ pub(super) struct Restored {
     pub epochs_done: usize,
     pub iteration: usize,
     pub best: Option<Best>,
+    /// The EMA's weights and update count saved with `last`, when the run keeps one.
+    pub ema: Option<(Model, usize)>,
 }
 
-/// Initializes the model, or with `resume` reloads the run's `last` checkpoint. `None` for a
-/// resumed run stopped before its first checkpoint (it starts over).
+/// Initializes the model, or with `resume` reloads the run's `last` checkpoint (and the EMA
+/// saved with it, when `[ema]` is on and the file is the one the checkpoint recorded). `true`
+/// for a resumed run stopped before its first checkpoint (it starts over).
 pub(super) fn restore(
     dir: &RunDir,
     config: &RunConfig,
@@ -46,6 +50,7 @@ pub(super) fn restore(
             epochs_done: 0,
             iteration: 0,
             best: None,
+            ema: None,
         };
         return Ok((fresh, restart));
     }
@@ -61,12 +66,19 @@ pub(super) fn restore(
         .best_top1
         .zip(meta.best_epoch)
         .map(|(top1, epoch)| Best { top1, epoch });
+    let ema = match meta.ema_updates.filter(|_| config.ema.enabled) {
+        Some(updates) => {
+            persist::load_ema(&dir.path, "last", updates, model.valid())?.map(|m| (m, updates))
+        }
+        None => None,
+    };
     let restored = Restored {
         model,
         optim,
         epochs_done: meta.epochs_done,
         iteration: meta.iteration,
         best,
+        ema,
     };
     Ok((restored, false))
 }

@@ -125,15 +125,20 @@ impl Session {
             .filter(|m| m.epoch <= start.epochs_done)
             .collect();
         let step = Step::new(&config, classes.len(), precision, &device)?;
-        // The average is not checkpointed: a resumed run starts it again from the resumed
-        // weights, with timm's update count (so its decay) where the run left off.
+        // A resumed run goes on with the average saved with `last`; without one (a checkpoint
+        // from before EMA was on) it starts again from the resumed weights, with timm's update
+        // count (so its decay) where the run left off.
+        let ema_restored = start.ema.is_some();
         let ema = config.ema.enabled.then(|| {
             let e = &config.ema;
             let decay = EmaDecay {
                 warmup_power: e.warmup_power,
                 ..EmaDecay::new(e.decay, e.warmup)
             };
-            ModelEma::new(start.model.valid(), decay, start.iteration)
+            match start.ema.take() {
+                Some((average, updates)) => ModelEma::new(average, decay, updates),
+                None => ModelEma::new(start.model.valid(), decay, start.iteration),
+            }
         });
         // Process-wide switches (cuDNN autotuning) before the first step.
         step.performance().apply();
@@ -161,6 +166,16 @@ impl Session {
             session.log(
                 LogLevel::Info,
                 "no checkpoint in this run folder yet: training starts from epoch 1",
+            );
+        }
+        if request.resume && !restart && session.ema.is_some() {
+            session.log(
+                LogLevel::Info,
+                if ema_restored {
+                    "EMA of the weights restored from last.ema.ckpt"
+                } else {
+                    "the checkpoint has no EMA of the weights: the average starts again here"
+                },
             );
         }
         if let Some(why) = precision_note {

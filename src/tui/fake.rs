@@ -32,6 +32,7 @@ pub fn paper_config(epochs: usize) -> RunConfig {
         model: "ResNet-50-D".into(),
         top1: 78.31,
         top5: Some(94.09),
+        dataset: None,
     });
     c
 }

@@ -180,6 +180,7 @@ mod tests {
             model: "ResNet-50".into(),
             top1: 76.21,
             top5: Some(92.97),
+            dataset: None,
         });
         // A laptop companion of the batch-1024 row: that column, whatever its own batch.
         let g = gain_for("warmup", &c).unwrap();

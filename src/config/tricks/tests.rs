@@ -189,6 +189,11 @@ fn every_gain_is_a_number_the_presets_print() {
                 checked += 1;
             }
         }
+        // Only the paper's rows add a trick with a printed gain: the recipes after it report
+        // whole recipes (RSB A3 extends A2 with a fixed training side, which has no gain).
+        if p.source() != crate::config::PresetSource::Paper {
+            continue;
+        }
         let Some(above) = p.extends.first().and_then(|n| library.resolve(n).ok()) else {
             continue;
         };
