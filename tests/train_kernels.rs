@@ -3,7 +3,9 @@
 //! statistics after one step must agree. On LibTorch the kernels are different ATen calls
 //! (convolution_backward, native_batch_norm and its backward, threshold_backward) from burn's
 //! composites, so agreement there checks the binding, the argument order and the statistics
-//! bookkeeping; on flex it checks the autodiff nodes.
+//! bookkeeping; on flex the kernels are botui's own (src/model/kernels/flex/: convolution as
+//! GEMMs over unfolded tiles, depthwise loops, fused batch norm and ReLU), so agreement checks
+//! their arithmetic over the odd shapes below as well as the autodiff nodes.
 
 use botui::model::kernels;
 use burn::module::Param;
@@ -22,53 +24,96 @@ struct Case {
     groups: usize,
     /// Whether the input itself needs a gradient (false: the network's first layer).
     input_grad: bool,
+    batch: usize,
+    /// [height, width] of the input.
+    input: [usize; 2],
 }
 
-const CASES: [Case; 5] = [
+const fn case(
+    channels: [usize; 2],
+    kernel: [usize; 2],
+    stride: usize,
+    padding: [usize; 2],
+) -> Case {
+    Case {
+        channels,
+        kernel,
+        stride,
+        padding,
+        groups: 1,
+        input_grad: true,
+        batch: 4,
+        input: [9, 9],
+    }
+}
+
+const fn depthwise(channels: usize, stride: usize) -> Case {
+    Case {
+        groups: channels,
+        ..case([channels, channels], [3, 3], stride, [1, 1])
+    }
+}
+
+const CASES: [Case; 13] = [
     // 3x3 stride 2, like a ResNet downsampling conv.
-    Case {
-        channels: [3, 8],
-        kernel: [3, 3],
-        stride: 2,
-        padding: [1, 1],
-        groups: 1,
-        input_grad: true,
-    },
+    case([3, 8], [3, 3], 2, [1, 1]),
     // 1x1 bottleneck projection.
-    Case {
-        channels: [8, 16],
-        kernel: [1, 1],
-        stride: 1,
-        padding: [0, 0],
-        groups: 1,
-        input_grad: true,
-    },
+    case([8, 16], [1, 1], 1, [0, 0]),
     // Depthwise, as in MobileNet.
-    Case {
-        channels: [8, 8],
-        kernel: [3, 3],
-        stride: 1,
-        padding: [1, 1],
-        groups: 8,
-        input_grad: true,
-    },
+    depthwise(8, 1),
     // 1x7 with padding only along the width, as in Inception-V3: catches a swapped axis.
-    Case {
-        channels: [8, 8],
-        kernel: [1, 7],
-        stride: 1,
-        padding: [0, 3],
-        groups: 1,
-        input_grad: true,
-    },
+    case([8, 8], [1, 7], 1, [0, 3]),
     // The stem: no gradient for the image.
     Case {
-        channels: [3, 8],
-        kernel: [3, 3],
-        stride: 1,
-        padding: [1, 1],
-        groups: 1,
         input_grad: false,
+        ..case([3, 8], [3, 3], 1, [1, 1])
+    },
+    // 3x3 stride 2 without padding, odd output side (4).
+    Case {
+        batch: 3,
+        ..case([8, 16], [3, 3], 2, [0, 0])
+    },
+    // 1x1 stride 2: the downsampling shortcut of ResNet A/B, on a 7x7 input.
+    Case {
+        batch: 2,
+        input: [7, 7],
+        ..case([16, 8], [1, 1], 2, [0, 0])
+    },
+    // 7x1 padded along the height only, on a non-square input.
+    Case {
+        batch: 2,
+        input: [9, 7],
+        ..case([8, 8], [7, 1], 1, [3, 0])
+    },
+    // Depthwise with stride 2 over 19 channels (not a multiple of any SIMD width), 11x11.
+    Case {
+        batch: 2,
+        input: [11, 11],
+        ..depthwise(19, 2)
+    },
+    // Batch 1, 19 output channels, an odd 13x17 plane.
+    Case {
+        batch: 1,
+        input: [13, 17],
+        ..case([5, 19], [3, 3], 1, [1, 1])
+    },
+    // 1x1 planes: the padding is the whole window; several images per column tile.
+    Case {
+        batch: 5,
+        input: [1, 1],
+        ..case([16, 24], [3, 3], 1, [1, 1])
+    },
+    // Depthwise on 1x1 planes.
+    Case {
+        batch: 3,
+        input: [1, 1],
+        ..depthwise(8, 1)
+    },
+    // 64 input channels on 24x24: the plane is cut into two column tiles per image.
+    Case {
+        batch: 2,
+        input: [24, 24],
+        ..case([64, 8], [3, 3], 1, [1, 1])
     },
 ];
 
@@ -116,8 +161,9 @@ fn check(device: Device) {
     for (i, case) in CASES.iter().enumerate() {
         let (conv, bn_burn, bn_kernels) = layers(case, &device);
         // Off-centre, so that the batch means (and the running means after one step) are not ~0.
+        let [h, w] = case.input;
         let x = Tensor::<4>::random(
-            [4, case.channels[0], 9, 9],
+            [case.batch, case.channels[0], h, w],
             Distribution::Normal(0.5, 1.0),
             &device,
         );
@@ -134,8 +180,8 @@ fn check(device: Device) {
         let probe = Tensor::<4>::random(y_burn.dims(), Distribution::Normal(0.0, 1.0), &device);
         let name = |what: &str| {
             format!(
-                "case {i} ({:?}, groups {}): {what}",
-                case.channels, case.groups
+                "case {i} ({:?}, kernel {:?}, stride {}, groups {}, batch {}, input {:?}): {what}",
+                case.channels, case.kernel, case.stride, case.groups, case.batch, case.input
             )
         };
         assert_close(

@@ -20,6 +20,8 @@
 // the stack this project chose.
 #![allow(deprecated)]
 
+#[cfg(feature = "flex")]
+mod flex;
 #[cfg(feature = "tch")]
 mod libtorch;
 
@@ -145,9 +147,6 @@ fn variance_from_invstd<B: Backend>(invstd: FloatTensor<B>, epsilon: f64) -> Flo
     let inv_var = B::float_mul(invstd.clone(), invstd);
     B::float_sub_scalar(B::float_recip(inv_var), epsilon.into())
 }
-
-#[cfg(feature = "flex")]
-impl TrainKernels for burn::backend::Flex {}
 
 /// Autodiff: each kernel is one node whose backward is the backend's fused backward kernel.
 impl<B: TrainKernels, C: CheckpointStrategy> TrainKernels for Autodiff<B, C> {
