@@ -10,6 +10,7 @@ use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
 use crate::config::RunConfig;
 use crate::device::DeviceName;
 use crate::model::ModelConfig;
+use crate::model::kernels::{self, profile::KernelTime};
 use crate::train::loss::soft_cross_entropy;
 use crate::train::optim::build_optimizer;
 
@@ -24,15 +25,20 @@ pub struct TrainBenchResult {
     pub images_per_sec: f64,
     /// "fused" (botui's training kernels) or "burn" (burn's composites).
     pub kernels: &'static str,
+    /// With `profile`: the flex kernels' time over the timed steps, slowest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub profile: Vec<KernelTime>,
 }
 
-/// Times `steps` training steps after `warmup` untimed ones.
+/// Times `steps` training steps after `warmup` untimed ones; with `profile`, also each flex
+/// kernel within them (see [`kernels::profile`]).
 pub fn bench_train(
     model: &ModelConfig,
     device: DeviceName,
     batch: usize,
     warmup: usize,
     steps: usize,
+    profile: bool,
 ) -> Result<TrainBenchResult, String> {
     let base = device.resolve().map_err(|e| e.to_string())?;
     base.seed(0);
@@ -63,9 +69,17 @@ pub fn bench_train(
         );
     };
     run(warmup);
+    if profile {
+        kernels::profile::start();
+    }
     let start = Instant::now();
     run(steps);
     let seconds = start.elapsed().as_secs_f64();
+    let kernel_times = if profile {
+        kernels::profile::stop()
+    } else {
+        Vec::new()
+    };
     Ok(TrainBenchResult {
         model: model.display_name(),
         device: device.to_string(),
@@ -74,11 +88,12 @@ pub fn bench_train(
         steps,
         seconds,
         images_per_sec: (steps * batch) as f64 / seconds,
-        kernels: if crate::model::kernels::burn_composites() {
+        kernels: if kernels::burn_composites() {
             "burn"
         } else {
             "fused"
         },
+        profile: kernel_times,
     })
 }
 

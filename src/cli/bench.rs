@@ -72,6 +72,10 @@ struct TrainArgs {
     /// (burn's composite operations), to measure one against the other.
     #[arg(long, default_value = "fused", value_parser = ["fused", "burn"])]
     kernels: String,
+    /// Also time each flex training kernel (per shape) during the timed steps and print where
+    /// the step's time goes (with --json: a "profile" list).
+    #[arg(long)]
+    profile: bool,
     #[arg(long)]
     json: bool,
 }
@@ -91,7 +95,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 other => anyhow::bail!("unknown stem '{other}': expected auto, imagenet or small"),
             };
             botui::model::kernels::use_burn_composites(a.kernels == "burn");
-            let r = bench_train(&config, a.device, a.batch, a.warmup, a.steps)
+            let r = bench_train(&config, a.device, a.batch, a.warmup, a.steps, a.profile)
                 .map_err(anyhow::Error::msg)
                 .context("bench train")?;
             if a.json {
@@ -108,9 +112,45 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     r.steps,
                     r.seconds
                 );
+                if a.profile {
+                    print_profile(&r);
+                }
             }
             Ok(())
         }
+    }
+}
+
+/// The kernels' share of the timed steps, then one line per kernel and shape, slowest first.
+fn print_profile(r: &botui::bench::train::TrainBenchResult) {
+    let total: f64 = r.profile.iter().map(|k| k.seconds).sum();
+    println!(
+        "flex kernels: {total:.2} s of {:.2} s ({:.0} %); the rest is burn's own operations \
+         (pooling, residual adds, linear, loss), autodiff bookkeeping and the optimizer",
+        r.seconds,
+        100.0 * total / r.seconds
+    );
+    if r.profile.is_empty() {
+        println!("  (no flex kernel ran: another device, or --kernels burn)");
+        return;
+    }
+    println!(
+        "  {:>8}  {:>6}  {:>5}  {:>7}  kernel",
+        "seconds", "step", "calls", "GFLOP/s"
+    );
+    for k in &r.profile {
+        let gflops = if k.flops > 0.0 {
+            format!("{:.1}", k.flops / k.seconds / 1e9)
+        } else {
+            "-".into()
+        };
+        println!(
+            "  {:>8.3}  {:>5.1}%  {:>5}  {gflops:>7}  {}",
+            k.seconds,
+            100.0 * k.seconds / r.seconds,
+            k.calls,
+            k.kernel
+        );
     }
 }
 

@@ -8,8 +8,9 @@
 //! (benches/README.md). This module adds them as one burn backend extension
 //! ([`TrainKernels`]) with its own autodiff nodes: on LibTorch each is the single ATen call that
 //! PyTorch's autograd makes (`convolution_backward`, `native_batch_norm` and its backward,
-//! `threshold_backward`); on flex the trait's default bodies are burn's own operations, so
-//! numbers there are what they were.
+//! `threshold_backward`); on flex they are botui's own (`kernels/flex/`: convolution as GEMMs
+//! over unfolded tiles, depthwise loops, one-pass batch norm and ReLU, timed per call by
+//! [`profile`] when asked).
 //!
 //! The zoo calls [`conv2d`], [`batch_norm`] and [`relu`] instead of the modules' `forward`. They
 //! take the kernels only on an autodiff device (a training step); inference, and anything the
@@ -24,6 +25,7 @@
 mod flex;
 #[cfg(feature = "tch")]
 mod libtorch;
+pub mod profile;
 
 use burn::backend::autodiff::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;

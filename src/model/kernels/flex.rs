@@ -24,7 +24,7 @@ use burn::backend::flex::FlexTensor;
 use burn::backend::ops::{ActivationOps, ConvOptions, FloatTensorOps, ModuleOps};
 use burn::tensor::{DType, TensorData};
 
-use super::{TrainKernels, variance_from_invstd};
+use super::{TrainKernels, profile, variance_from_invstd};
 use geometry::ConvGeometry;
 
 /// Which flex kernel a convolution takes.
@@ -60,6 +60,41 @@ impl Conv {
         } else {
             None
         }
+    }
+
+    fn geometry(&self) -> ConvGeometry {
+        let (Self::Dense(g) | Self::Depthwise(g)) = *self;
+        g
+    }
+
+    /// The profile's row name, e.g. "conv forward 3x3/2 64->128 at 32x32, batch 128".
+    fn label(&self, what: &str) -> String {
+        let g = self.geometry();
+        let conv = match self {
+            Self::Dense(_) => "conv",
+            Self::Depthwise(_) => "depthwise conv",
+        };
+        let ([kh, kw], [sh, sw], [h, w]) = (g.kernel, g.stride, g.input);
+        let stride = if sh == sw {
+            format!("{sh}")
+        } else {
+            format!("{sh}x{sw}")
+        };
+        format!(
+            "{conv} {what} {kh}x{kw}/{stride} {}->{} at {h}x{w}, batch {}",
+            g.channels_in, g.channels_out, g.batch
+        )
+    }
+
+    /// Floating-point operations (two per multiply-add) of `passes` passes as costly as the
+    /// forward one.
+    fn flops(&self, passes: usize) -> f64 {
+        let g = self.geometry();
+        let per_output = match self {
+            Self::Dense(_) => g.channels_in * g.kernel_area(),
+            Self::Depthwise(_) => g.kernel_area(),
+        };
+        2.0 * (g.y_len() * per_output * passes) as f64
     }
 }
 
@@ -121,12 +156,16 @@ impl TrainKernels for Flex {
         };
         let (x, weight) = (contiguous(x), contiguous(weight));
         let (x, w) = (values(&x), values(&weight));
-        let (Conv::Dense(g) | Conv::Depthwise(g)) = kind;
+        let g = kind.geometry();
         let mut y = vec![0f32; g.y_len()];
-        match kind {
-            Conv::Dense(g) => conv::forward(x, w, &g, &mut y),
-            Conv::Depthwise(g) => depthwise::forward(x, w, &g, &mut y),
-        }
+        profile::time(
+            || kind.label("forward"),
+            kind.flops(1),
+            || match kind {
+                Conv::Dense(g) => conv::forward(x, w, &g, &mut y),
+                Conv::Depthwise(g) => depthwise::forward(x, w, &g, &mut y),
+            },
+        );
         let [oh, ow] = g.output;
         tensor(y, &[g.batch, g.channels_out, oh, ow])
     }
@@ -183,13 +222,19 @@ impl TrainKernels for Flex {
         let shape = x.shape().to_vec();
         let (x, gamma, beta) = (contiguous(x), contiguous(gamma), contiguous(beta));
         let mut output = vec![0f32; x.shape().num_elements()];
-        let stats = batch_norm::forward(
-            values(&x),
-            values(&gamma),
-            values(&beta),
-            epsilon,
-            dims,
-            &mut output,
+        let stats = profile::time(
+            || "batch norm forward".into(),
+            0.0,
+            || {
+                batch_norm::forward(
+                    values(&x),
+                    values(&gamma),
+                    values(&beta),
+                    epsilon,
+                    dims,
+                    &mut output,
+                )
+            },
         );
         (
             tensor(output, &shape),
@@ -224,13 +269,19 @@ impl TrainKernels for Flex {
         );
         let mut output_grad = contiguous(output_grad);
         let run = |grad| {
-            batch_norm::backward(
-                values(&x),
-                values(&gamma),
-                values(&mean),
-                values(&invstd),
-                dims,
-                grad,
+            profile::time(
+                || "batch norm backward".into(),
+                0.0,
+                || {
+                    batch_norm::backward(
+                        values(&x),
+                        values(&gamma),
+                        values(&mean),
+                        values(&invstd),
+                        dims,
+                        grad,
+                    )
+                },
             )
         };
         let (x_grad, params) = if overwritable(&output_grad) {
@@ -255,29 +306,41 @@ impl TrainKernels for Flex {
         if x.dtype() != DType::F32 {
             return Flex::relu(x);
         }
-        let mut x = contiguous(x);
-        if overwritable(&x) {
-            relu::forward_in_place(values_mut(&mut x));
-            return x;
-        }
-        let mut y = vec![0f32; x.shape().num_elements()];
-        relu::forward(values(&x), &mut y);
-        tensor(y, &x.shape().to_vec())
+        profile::time(
+            || "relu forward".into(),
+            0.0,
+            || {
+                let mut x = contiguous(x);
+                if overwritable(&x) {
+                    relu::forward_in_place(values_mut(&mut x));
+                    return x;
+                }
+                let mut y = vec![0f32; x.shape().num_elements()];
+                relu::forward(values(&x), &mut y);
+                tensor(y, &x.shape().to_vec())
+            },
+        )
     }
 
     fn train_relu_backward(output: FlexTensor, output_grad: FlexTensor) -> FlexTensor {
         if !f32_tensors(&[&output, &output_grad]) || output.shape() != output_grad.shape() {
             return Flex::relu_backward(output, output_grad);
         }
-        let output = contiguous(output);
-        let mut grad = contiguous(output_grad);
-        if overwritable(&grad) {
-            relu::backward_in_place(values(&output), values_mut(&mut grad));
-            return grad;
-        }
-        let mut x_grad = vec![0f32; grad.shape().num_elements()];
-        relu::backward(values(&output), values(&grad), &mut x_grad);
-        tensor(x_grad, &grad.shape().to_vec())
+        profile::time(
+            || "relu backward".into(),
+            0.0,
+            || {
+                let output = contiguous(output);
+                let mut grad = contiguous(output_grad);
+                if overwritable(&grad) {
+                    relu::backward_in_place(values(&output), values_mut(&mut grad));
+                    return grad;
+                }
+                let mut x_grad = vec![0f32; grad.shape().num_elements()];
+                relu::backward(values(&output), values(&grad), &mut x_grad);
+                tensor(x_grad, &grad.shape().to_vec())
+            },
+        )
     }
 }
 
@@ -293,11 +356,20 @@ fn conv_backward(
     let w_shape = weight.shape().to_vec();
     let (x, weight, dy) = (contiguous(x), contiguous(weight), contiguous(output_grad));
     let (xs, w, dy) = (values(&x), values(&weight), values(&dy));
-    let (Conv::Dense(g) | Conv::Depthwise(g)) = kind;
+    let g = kind.geometry();
     let mut dx = want_x.then(|| vec![0f32; g.x_len()]);
-    let w_grad = match kind {
-        Conv::Dense(g) => conv::backward(xs, w, dy, &g, dx.as_deref_mut()),
-        Conv::Depthwise(g) => depthwise::backward(xs, w, dy, &g, dx.as_deref_mut()),
+    let (what, gemms) = if want_x {
+        ("backward (input, weight)", 2)
+    } else {
+        ("backward (weight)", 1)
     };
+    let w_grad = profile::time(
+        || kind.label(what),
+        kind.flops(gemms),
+        || match kind {
+            Conv::Dense(g) => conv::backward(xs, w, dy, &g, dx.as_deref_mut()),
+            Conv::Depthwise(g) => depthwise::backward(xs, w, dy, &g, dx.as_deref_mut()),
+        },
+    );
     (dx.map(|dx| tensor(dx, &x_shape)), tensor(w_grad, &w_shape))
 }
