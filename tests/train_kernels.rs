@@ -54,7 +54,7 @@ const fn depthwise(channels: usize, stride: usize) -> Case {
     }
 }
 
-const CASES: [Case; 13] = [
+const CASES: [Case; 16] = [
     // 3x3 stride 2, like a ResNet downsampling conv.
     case([3, 8], [3, 3], 2, [1, 1]),
     // 1x1 bottleneck projection.
@@ -109,6 +109,25 @@ const CASES: [Case; 13] = [
         input: [1, 1],
         ..depthwise(8, 1)
     },
+    // The ImageNet stem: 7x7 stride 2 padding 3, batch 1, a non-square odd input.
+    Case {
+        batch: 1,
+        input: [13, 11],
+        ..case([3, 8], [7, 7], 2, [3, 3])
+    },
+    // Grouped (2 groups of 6 -> 5), neither dense nor depthwise: burn's operations, through the
+    // same autodiff nodes.
+    Case {
+        groups: 2,
+        input: [7, 7],
+        ..case([12, 10], [3, 3], 1, [1, 1])
+    },
+    // 17 -> 23 channels (prime, no SIMD multiple), 5x3 stride 2 padding 0 on 12x9.
+    Case {
+        batch: 2,
+        input: [12, 9],
+        ..case([17, 23], [5, 3], 2, [0, 0])
+    },
     // 64 input channels on 24x24: the plane is cut into two column tiles per image.
     Case {
         batch: 2,
@@ -147,6 +166,8 @@ fn scale<const D: usize>(a: &Tensor<D>) -> f32 {
     m.max(1e-3)
 }
 
+/// Tolerance: the largest element-wise difference may be 1e-4 of the largest magnitude in burn's
+/// result (f32 sums in another order; the kernels' GEMMs accumulate over up to 9 * 64 terms).
 fn assert_close<const D: usize>(what: &str, kernels: Tensor<D>, burn: Tensor<D>) {
     let tol = 1e-4 * scale(&burn);
     let diff = max_abs_diff(kernels, burn);
