@@ -14,8 +14,9 @@
 #   PYTHON    default: the LibTorch venv's (needs torch; timm for resnet50d)
 #   BACKENDS  "libtorch flex" (default), "flex" or "libtorch"
 #   CASES     names of the cases to run (default all): resnet18 resnet50d mobilenet
-#   ROUND     a command prefix every round runs under, e.g. ROUND=/work/tools/quiet to take a
-#             shared machine's benchmark lock one round at a time
+#   ROUND     a command prefix each case of each round runs under (all its columns back to
+#             back), e.g. ROUND=/work/tools/quiet to take a shared machine's benchmark lock for
+#             a minute or two at a time
 set -euo pipefail
 cd "$(dirname "$0")/.."
 botui="${BOTUI:-target/release/botui}"
@@ -63,14 +64,16 @@ raw="$(mktemp)"
 trap 'rm -f "$raw"' EXIT
 loads=()
 for r in $(seq "$rounds"); do
-  out="$(${ROUND:-} "$0" --round)"
-  grep -v '^load ' <<<"$out" >>"$raw"
-  loads+=("round $r: $(grep '^load ' <<<"$out" | cut -d' ' -f2 | paste -sd' ')")
+  for c in "${cases[@]}"; do
+    out="$(CASES="${c%%|*}" ${ROUND:-} "$0" --round)"
+    grep -v '^load ' <<<"$out" >>"$raw"
+    loads+=("round $r, ${c%%|*}: $(grep '^load ' <<<"$out" | cut -d' ' -f2 | paste -sd' ')")
+  done
 done
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
-echo "machine: $(nproc) cores; $rounds rounds, median images/s; load average (1 min) at the start and end of each round:"
+echo "machine: $(nproc) cores; $rounds rounds, median images/s; load average (1 min) at the start and end of each case's round:"
 printf '%s\n' "${loads[@]}" | sed 's/^/  /'
 echo
 header="| case |" rule="|---|"
