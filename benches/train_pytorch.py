@@ -15,6 +15,7 @@ torchvision nor timm has v1); inputs of 64 pixels or less get botui's small-inpu
 """
 import argparse
 import json
+import sys
 import time
 
 import torch
@@ -75,6 +76,12 @@ def main() -> None:
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--device", default="cpu")
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="time the steps under torch.profiler and print the slowest ops (self time) to stderr,"
+        " beside `botui bench train --profile`",
+    )
     a = p.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -96,9 +103,19 @@ def main() -> None:
             torch.cuda.synchronize()
 
     run(a.warmup)
-    start = time.perf_counter()
-    run(a.steps)
-    seconds = time.perf_counter() - start
+    if a.profile:
+        from torch.profiler import ProfilerActivity, profile
+
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            start = time.perf_counter()
+            run(a.steps)
+            seconds = time.perf_counter() - start
+        table = prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=15)
+        print(table, file=sys.stderr)
+    else:
+        start = time.perf_counter()
+        run(a.steps)
+        seconds = time.perf_counter() - start
     print(json.dumps({
         "model": a.model, "device": a.device, "input": a.input, "batch": a.batch,
         "threads": torch.get_num_threads(), "steps": a.steps, "seconds": seconds,

@@ -200,7 +200,7 @@ impl Plan {
         let plane = g.out_plane().max(1);
         let (images_per_tile, position_tiles) = if plane >= target / 2 || g.batch <= 1 {
             let tiles = plane.div_ceil(target).max(1);
-            let ranges = (0..tiles)
+            let ranges: Vec<_> = (0..tiles)
                 .map(|t| plane * t / tiles..plane * (t + 1) / tiles)
                 .collect();
             (1, ranges)
@@ -209,7 +209,7 @@ impl Plan {
             // threads get equal shares.
             let t = threads();
             let groups = g.batch.div_ceil(target.div_ceil(plane)).div_ceil(t) * t;
-            (g.batch.div_ceil(groups.min(g.batch)), vec![0..plane])
+            (g.batch.div_ceil(groups.min(g.batch)), std::iter::once(0..plane).collect())
         };
         let runs = (0..g.kernel_area())
             .map(|tap| {
