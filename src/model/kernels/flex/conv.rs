@@ -209,7 +209,10 @@ impl Plan {
             // threads get equal shares.
             let t = threads();
             let groups = g.batch.div_ceil(target.div_ceil(plane)).div_ceil(t) * t;
-            (g.batch.div_ceil(groups.min(g.batch)), std::iter::once(0..plane).collect())
+            (
+                g.batch.div_ceil(groups.min(g.batch)),
+                std::iter::once(0..plane).collect(),
+            )
         };
         let runs = (0..g.kernel_area())
             .map(|tap| {

@@ -37,15 +37,21 @@ fn geometry(shape: &Shape) -> ConvGeometry {
     ConvGeometry::new([batch, c_in, h, w], [c_out, c_in, kh, kw], stride, padding).unwrap()
 }
 
+/// Shape `i`'s random input and weight (seeds differ per shape and per tensor).
+fn input_and_weight(g: &ConvGeometry, i: usize) -> (Vec<f32>, Vec<f32>) {
+    let x = values(g.x_len(), 1 + i as u64);
+    let w = values(
+        g.channels_out * g.channels_in * g.kernel_area(),
+        100 + i as u64,
+    );
+    (x, w)
+}
+
 #[test]
 fn forward_matches_the_definition() {
     for (i, shape) in SHAPES.iter().enumerate() {
         let g = geometry(shape);
-        let x = values(g.x_len(), 1 + i as u64);
-        let w = values(
-            g.channels_out * g.channels_in * g.kernel_area(),
-            100 + i as u64,
-        );
+        let (x, w) = input_and_weight(&g, i);
         let expected = reference::forward(&x, &w, &g, false);
         for target in TARGETS {
             let mut y = vec![f32::NAN; g.y_len()];
@@ -59,11 +65,7 @@ fn forward_matches_the_definition() {
 fn gradients_match_the_definition() {
     for (i, shape) in SHAPES.iter().enumerate() {
         let g = geometry(shape);
-        let x = values(g.x_len(), 1 + i as u64);
-        let w = values(
-            g.channels_out * g.channels_in * g.kernel_area(),
-            100 + i as u64,
-        );
+        let (x, w) = input_and_weight(&g, i);
         let dy = values(g.y_len(), 200 + i as u64);
         let (dx_expected, dw_expected) = reference::backward(&x, &w, &dy, &g, false);
         for target in TARGETS {
