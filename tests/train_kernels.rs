@@ -432,3 +432,54 @@ fn a_mobilenet_step_matches_burn_on_flex() {
     }
     assert!(first.is_none(), "first difference: {}", first.unwrap());
 }
+
+/// burn's matmul on flex (gemm, whose `x86-v4` AVX-512 path this crate's Cargo.toml turns on)
+/// against an f64 reference on odd shapes: every element within f32 rounding of its sum
+/// (`|error| <= K * 2^-23 * sum |a_ik * b_kj|`), which a wrong kernel (a lost tail, a swapped
+/// panel) would exceed by orders of magnitude.
+#[test]
+fn matmul_is_within_rounding_of_f64() {
+    let _serial = serial();
+    let device = Device::flex();
+    device.seed(5);
+    for [m, k, n] in [
+        [1, 1, 1],
+        [7, 13, 5],
+        [17, 65, 33],
+        [31, 257, 129],
+        [64, 9, 200],
+        [129, 300, 17],
+        [8, 1024, 4],
+    ] {
+        let a = Tensor::<2>::random([m, k], Distribution::Normal(0.0, 1.0), &device);
+        let b = Tensor::<2>::random([k, n], Distribution::Normal(0.0, 1.0), &device);
+        let got = a
+            .clone()
+            .matmul(b.clone())
+            .into_data()
+            .to_vec::<f32>()
+            .unwrap();
+        let a = a.into_data().to_vec::<f32>().unwrap();
+        let b = b.into_data().to_vec::<f32>().unwrap();
+        let mut worst = 0f64;
+        for i in 0..m {
+            for j in 0..n {
+                let (mut sum, mut abs) = (0f64, 0f64);
+                for p in 0..k {
+                    let t = a[i * k + p] as f64 * b[p * n + j] as f64;
+                    sum += t;
+                    abs += t.abs();
+                }
+                let bound = k as f64 * f32::EPSILON as f64 * abs;
+                let err = (got[i * n + j] as f64 - sum).abs();
+                worst = worst.max(err / bound.max(f64::MIN_POSITIVE));
+            }
+        }
+        // Measured: the worst element uses a few percent of the bound.
+        eprintln!("matmul {m}x{k}x{n}: worst error {worst:.4} of the rounding bound");
+        assert!(
+            worst <= 1.0,
+            "matmul {m}x{k}x{n}: error {worst} of the bound"
+        );
+    }
+}
