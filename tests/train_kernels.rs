@@ -457,10 +457,10 @@ fn matmul_is_within_rounding_of_f64() {
             .clone()
             .matmul(b.clone())
             .into_data()
-            .to_vec::<f32>()
+            .try_to_vec::<f32>()
             .unwrap();
-        let a = a.into_data().to_vec::<f32>().unwrap();
-        let b = b.into_data().to_vec::<f32>().unwrap();
+        let a = a.into_data().try_to_vec::<f32>().unwrap();
+        let b = b.into_data().try_to_vec::<f32>().unwrap();
         let mut worst = 0f64;
         for i in 0..m {
             for j in 0..n {
