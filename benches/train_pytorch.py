@@ -6,6 +6,13 @@ input size, batch and thread count, timed after warm-up on random data.
     python benches/train_pytorch.py --model resnet18 --input 32 --batch 128 --threads 2
     python benches/train_pytorch.py --model resnet50d --input 224 --batch 16 --threads 2
     python benches/train_pytorch.py --model mobilenet --input 64 --batch 64 --threads 2
+    python benches/train_pytorch.py --model resnet50d --input 224 --batch 256 --device cuda \
+        --amp fp16 --channels-last --cudnn-benchmark
+
+--amp fp16|bf16 is PyTorch's automatic mixed precision as its documentation recommends it:
+the forward pass and the loss under torch.autocast, and for FP16 a torch.amp.GradScaler
+(dynamic loss scaling, the step skipped on an overflow). --channels-last puts the model and
+the batch in torch.channels_last; --cudnn-benchmark sets torch.backends.cudnn.benchmark.
 
 Models: resnet18/34/50/101/152 (torchvision, variant B), resnetNNd (timm, variant D), mobilenet
 (MobileNet v1 at width 1.0, written out below as botui's src/model/mobilenet.rs builds it: neither
@@ -75,7 +82,10 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=0, help="0: torch's default")
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--steps", type=int, default=5)
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    p.add_argument("--amp", choices=["fp16", "bf16"], help="automatic mixed precision")
+    p.add_argument("--channels-last", action="store_true")
+    p.add_argument("--cudnn-benchmark", action="store_true")
     p.add_argument(
         "--profile",
         action="store_true",
@@ -85,24 +95,39 @@ def main() -> None:
     a = p.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
+    torch.backends.cudnn.benchmark = a.cudnn_benchmark
     torch.manual_seed(0)
     device = torch.device(a.device)
-    model = build(a.model, a.classes, a.input <= 64).to(device).train()
+    memory_format = torch.channels_last if a.channels_last else torch.contiguous_format
+    model = build(a.model, a.classes, a.input <= 64).to(device, memory_format=memory_format).train()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, nesterov=True, weight_decay=1e-4)
-    x = torch.randn(a.batch, 3, a.input, a.input, device=device)
+    x = torch.randn(a.batch, 3, a.input, a.input, device=device).to(memory_format=memory_format)
     y = torch.arange(a.batch, device=device) % a.classes
     loss_fn = nn.CrossEntropyLoss()
+    dtype = {"fp16": torch.float16, "bf16": torch.bfloat16, None: None}[a.amp]
+    scaler = torch.amp.GradScaler(device.type) if a.amp == "fp16" else None
+    skipped = 0
 
     def run(n: int) -> None:
+        nonlocal skipped
         for _ in range(n):
             opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            opt.step()
+            with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
+                loss = loss_fn(model(x), y)
+            if scaler is None:
+                loss.backward()
+                opt.step()
+            else:
+                scale = scaler.get_scale()
+                scaler.scale(loss).backward()
+                scaler.step(opt)
+                scaler.update()
+                skipped += scaler.get_scale() < scale
         if device.type == "cuda":
             torch.cuda.synchronize()
 
     run(a.warmup)
+    skipped = 0
     if a.profile:
         from torch.profiler import ProfilerActivity, profile
 
@@ -120,6 +145,8 @@ def main() -> None:
         "model": a.model, "device": a.device, "input": a.input, "batch": a.batch,
         "threads": torch.get_num_threads(), "steps": a.steps, "seconds": seconds,
         "images_per_sec": a.steps * a.batch / seconds, "torch": torch.__version__,
+        "precision": a.amp or "fp32", "channels_last": a.channels_last,
+        "cudnn_benchmark": a.cudnn_benchmark, "skipped_steps": int(skipped),
     }))
 
 

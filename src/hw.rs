@@ -11,7 +11,7 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded, unbounded};
 
 /// One NVIDIA GPU at one moment.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GpuSample {
     pub index: u32,
     pub name: String,
@@ -28,7 +28,7 @@ pub struct GpuSample {
 }
 
 /// The machine and this process.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct HostSample {
     /// Logical cores.
     pub cores: usize,
@@ -44,7 +44,7 @@ pub struct HostSample {
 }
 
 /// One reading of everything.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct HwSample {
     /// Empty without NVIDIA GPUs (see [`HwSample::gpu_note`]).
     pub gpus: Vec<GpuSample>,

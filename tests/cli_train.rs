@@ -3,58 +3,11 @@
 //! finishes with the same number of epochs.
 
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-/// MobileNet x0.25 at 32x32 on 4 built-in classes: 64 training images, batch 16 (4
-/// iterations per epoch), a few seconds per epoch.
-const TINY: &[&str] = &[
-    "--model",
-    "mobilenet",
-    "--input",
-    "32",
-    "--batch-size",
-    "16",
-    "--set",
-    "model.width=0.25",
-    "--set",
-    "data.builtin_classes=4",
-    "--set",
-    "data.builtin_train_per_class=16",
-    "--set",
-    "data.builtin_val_per_class=8",
-    "--set",
-    "data.builtin_size=32",
-    "--set",
-    "data.workers=1",
-];
-
-fn botui(config_home: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_botui"));
-    // No user presets or config from the machine running the tests.
-    c.env("XDG_CONFIG_HOME", config_home)
-        .env("XDG_DATA_HOME", config_home.join("data"))
-        .env("HOME", config_home);
-    c
-}
-
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("botui runs");
-    eprintln!(
-        "--- stdout\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn metrics(run_dir: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(run_dir.join("metrics.jsonl"))
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("metrics.jsonl lines are JSON"))
-        .collect()
-}
+mod common;
+use common::{TINY, botui, metrics, run};
 
 #[test]
 fn a_short_run_writes_its_folder_and_prints_each_epoch() {
@@ -63,11 +16,18 @@ fn a_short_run_writes_its_folder_and_prints_each_epoch() {
     let out = run(botui(home.path())
         .arg("train")
         .args(TINY)
+        .args(["--set", "performance.channels_last=\"off\""])
         .args(["--epochs", "2", "--out"])
         .arg(&out_dir));
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("epoch 1/2"), "{stdout}");
+    // The `[performance]` switches, each with its value, in the log.
+    assert!(
+        stdout.contains("performance: channels_last off, cudnn_benchmark off (CUDA only)")
+            && stdout.contains("1 data workers, FP32"),
+        "{stdout}"
+    );
     assert!(stdout.contains("epoch 2/2"), "{stdout}");
     assert!(stdout.contains("best val top-1"), "{stdout}");
     let lines = metrics(&out_dir);
@@ -98,6 +58,10 @@ fn bad_flags_and_presets_are_clear_errors() {
         (&["train", "--model", "resnet99"], "resnet99"),
         (&["train", "--set", "warmup.epochs"], "key=value"),
         (&["train", "--set", "warmup.nope=1"], "warmup.nope"),
+        (
+            &["train", "--set", "performance.channels_last=\"nhwc\""],
+            "'nhwc' is not a switch",
+        ),
         (&["train", "--device", "cuda:7"], "cuda:7"),
         (&["train", "--data", "cifar10:/no/such/dir"], "/no/such/dir"),
         (&["train", "--resume", "/no/such/run"], "/no/such/run"),
@@ -132,6 +96,68 @@ fn bad_flags_and_presets_are_clear_errors() {
         );
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
+}
+
+/// Data-parallel launch input is refused before anything runs (in any build).
+#[test]
+fn bad_data_parallel_launches_are_clear_errors() {
+    let home = tempfile::tempdir().unwrap();
+    let torchrun = [
+        ("RANK", "2"),
+        ("WORLD_SIZE", "2"),
+        ("MASTER_ADDR", "127.0.0.1"),
+        ("MASTER_PORT", "29999"),
+    ];
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let mut cases: Vec<Case> = vec![
+        (
+            &["train", "--nproc", "0"],
+            &[],
+            "--nproc 0: expected at least 1 rank",
+        ),
+        (
+            &["train", "--nproc", "2", "--device", "flex"],
+            &[],
+            "device 'flex' cannot train with several ranks",
+        ),
+        (
+            &["train", "--device", "libtorch"],
+            &torchrun,
+            "RANK=2: ranks are numbered 0..1 in a world of 2",
+        ),
+        (
+            &["train", "--device", "libtorch"],
+            &[("RANK", "0"), ("WORLD_SIZE", "two")],
+            "WORLD_SIZE=two: expected a whole number",
+        ),
+        (
+            &["train", "--nproc", "2", "--device", "libtorch"],
+            &[
+                ("RANK", "1"),
+                ("WORLD_SIZE", "2"),
+                ("MASTER_ADDR", "127.0.0.1"),
+                ("MASTER_PORT", "29999"),
+            ],
+            "already started as rank 1 of 2",
+        ),
+    ];
+    if cfg!(not(feature = "tch")) {
+        cases.push((
+            &["train", "--nproc", "2", "--device", "libtorch"],
+            &[],
+            "built without LibTorch",
+        ));
+    }
+    for (args, env, expected) in cases {
+        let mut command = botui(home.path());
+        command.args(args).envs(env.iter().copied());
+        let out = run(&mut command);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} {env:?} succeeded");
+        assert!(stderr.contains(expected), "{args:?} {env:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    assert!(!home.path().join("data").exists(), "a run folder was made");
 }
 
 #[test]

@@ -91,8 +91,8 @@ fn every_builtin_preset_resolves_and_validates_as_a_template() {
     let names = library.names();
     assert_eq!(
         names.len(),
-        73,
-        "34 paper rows + 2 teachers, a laptop each, and quick"
+        78,
+        "34 paper rows + 2 teachers, a laptop each, quick, 4 FFCV configs and airbench94"
     );
     for name in names {
         let p = resolve(&library, name);
@@ -202,7 +202,9 @@ fn every_paper_preset_is_checked_above() {
         let p = resolve(&library, name);
         if p.paper().is_some() && !p.is_laptop() {
             assert!(
-                checked.contains(&name),
+                checked.contains(&name)
+                    || ffcv_rows().iter().any(|r| r.0 == name)
+                    || name == "airbench94-cifar10",
                 "{name} has paper numbers but no row above"
             );
         }
@@ -216,7 +218,12 @@ fn laptop_companions_keep_the_trick_set_and_scale_the_rest() {
     let originals: Vec<&str> = names
         .iter()
         .copied()
-        .filter(|n| !n.ends_with("-laptop") && *n != "quick")
+        .filter(|n| {
+            !n.ends_with("-laptop")
+                && *n != "quick"
+                && !n.starts_with("ffcv-")
+                && !n.starts_with("airbench")
+        })
         .collect();
     assert_eq!(originals.len(), 36);
     for name in originals {
@@ -420,4 +427,117 @@ fn resolved_toml_reads_back_as_the_same_preset() {
         let back = resolve(&copy, "copy");
         assert_eq!(back.config, p.config, "{name}");
     }
+}
+
+/// FFCV's ImageNet configs as libffcv/ffcv-imagenet's README and YAML files print them (by
+/// hand): name, depth, epochs, batch (GPUs x per-GPU batch), lr, weight decay, the resizing
+/// ramp's epochs, top-1, top-5.
+#[allow(clippy::type_complexity)]
+fn ffcv_rows() -> [(
+    &'static str,
+    usize,
+    usize,
+    usize,
+    f64,
+    f64,
+    usize,
+    usize,
+    f64,
+    f64,
+); 4] {
+    [
+        (
+            "ffcv-rn50-88-epochs",
+            50,
+            88,
+            8 * 512,
+            1.7,
+            1e-4,
+            65,
+            76,
+            78.4,
+            94.1,
+        ),
+        (
+            "ffcv-rn50-16-epochs",
+            50,
+            16,
+            8 * 512,
+            1.7,
+            1e-4,
+            11,
+            13,
+            73.8,
+            90.8,
+        ),
+        (
+            "ffcv-rn18-88-epochs",
+            18,
+            88,
+            1024,
+            0.5,
+            5e-5,
+            65,
+            76,
+            72.4,
+            90.3,
+        ),
+        (
+            "ffcv-rn18-16-epochs",
+            18,
+            16,
+            1024,
+            0.5,
+            5e-5,
+            11,
+            13,
+            66.9,
+            86.8,
+        ),
+    ]
+}
+
+#[test]
+fn ffcv_presets_match_their_configs() {
+    let library = PresetLibrary::builtin();
+    for (name, depth, epochs, batch, lr, wd, start, end, top1, top5) in ffcv_rows() {
+        let p = resolve(&library, name);
+        let c = &p.config;
+        assert_eq!(c.model.name, ModelName::ResNet(depth), "{name}");
+        assert_eq!((c.epochs, c.batch_size), (epochs, batch), "{name}");
+        assert_eq!((c.peak_lr(), c.optimizer.weight_decay), (lr, wd), "{name}");
+        assert_eq!(c.optimizer.kind, OptimizerKind::Sgd, "{name}");
+        assert_eq!(c.optimizer.momentum, 0.9, "{name}");
+        let r = &c.progressive_resize;
+        assert!(r.enabled, "{name}");
+        assert_eq!((r.min_side, r.max_side), (160, 192), "{name}");
+        assert_eq!((r.start_epoch, r.end_epoch), (start, end), "{name}");
+        assert_eq!(c.model.input, 256, "{name}: FFCV validates at 256");
+        assert!(c.tta.enabled && c.no_bias_decay.enabled, "{name}");
+        assert!(
+            c.label_smoothing.enabled && c.label_smoothing.epsilon == 0.1,
+            "{name}"
+        );
+        let paper = p.paper().unwrap();
+        assert_eq!(paper.table, "FFCV ImageNet configs", "{name}");
+        assert_eq!((paper.top1, paper.top5), (top1, Some(top5)), "{name}");
+    }
+}
+
+/// The speed record's preset: its network and its target (94 % on CIFAR-10), with airbench's
+/// label smoothing (0.2), momentum (0.85), batch (1024) and flip TTA.
+#[test]
+fn airbench_preset_targets_94_percent_on_cifar10() {
+    let p = resolve(&PresetLibrary::builtin(), "airbench94-cifar10");
+    let c = &p.config;
+    assert_eq!(c.model.name, ModelName::Airbench94);
+    assert_eq!((c.model.input, c.batch_size), (32, 1024));
+    assert!(c.data.source.as_str().starts_with("cifar10:"));
+    assert_eq!(
+        (c.optimizer.kind, c.optimizer.momentum),
+        (OptimizerKind::Nag, 0.85)
+    );
+    assert_eq!(c.label_smoothing.epsilon, 0.2);
+    assert!(c.label_smoothing.enabled && c.tta.enabled);
+    assert_eq!(p.paper().unwrap().top1, 94.0);
 }

@@ -41,6 +41,7 @@ fn no_params() -> TrainParams {
         flip: false,
         jitter: None,
         lighting: None,
+        randaugment: None,
     }
 }
 
@@ -335,4 +336,57 @@ fn same_seed_same_bytes_different_seed_different_bytes() {
     assert_ne!(run(5, 1, 10), run(6, 1, 10), "another seed");
     assert_ne!(run(5, 1, 10), run(5, 2, 10), "another epoch");
     assert_ne!(run(5, 1, 10), run(5, 1, 11), "another image");
+}
+
+/// RandAugment's operations against Pillow 13.0.0 through timm 1.0.31's own functions
+/// (`timm.data.auto_augment.rotate`, `shear_x`, `color`, ...): `randaugment_pillow.bin` holds a
+/// random 13 x 11 RGB image (`random.seed(3)`, 429 bytes) and then, 429 bytes each, what Pillow
+/// makes of it for each case below, in order (fill (124, 117, 104)). Every case must match to
+/// the byte: the look-up tables, Pillow's truncating blends, its fixed-point luma, the 3 x 3
+/// smoothing and the affine resampling.
+#[test]
+fn randaugment_operations_match_pillow_byte_for_byte() {
+    use botui::data::randaugment::affine::Resample::{Bicubic, Bilinear};
+    use botui::data::randaugment::{MAX_LAYERS, Step, apply};
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/randaugment_pillow.bin"
+    ))
+    .unwrap();
+    let size = 13 * 11 * 3;
+    let input = RgbImage::from_raw(13, 11, bytes[..size].to_vec()).unwrap();
+    let cases = [
+        (Step::AutoContrast, Bilinear),
+        (Step::Equalize, Bilinear),
+        (Step::Invert, Bilinear),
+        (Step::Posterize(2), Bilinear),
+        (Step::Solarize(77), Bilinear),
+        (Step::SolarizeAdd(77), Bilinear),
+        (Step::Color(1.63), Bilinear),
+        (Step::Color(0.37), Bilinear),
+        (Step::Contrast(1.63), Bilinear),
+        (Step::Contrast(0.37), Bilinear),
+        (Step::Brightness(1.63), Bilinear),
+        (Step::Brightness(0.37), Bilinear),
+        (Step::Sharpness(1.63), Bilinear),
+        (Step::Sharpness(0.37), Bilinear),
+        (Step::Rotate(21.0), Bilinear),
+        (Step::Rotate(-21.0), Bicubic),
+        (Step::ShearX(0.21), Bilinear),
+        (Step::ShearY(-0.21), Bicubic),
+        (Step::TranslateX(0.315), Bilinear),
+        (Step::TranslateY(-0.315), Bicubic),
+    ];
+    assert_eq!(bytes.len(), size * (cases.len() + 1));
+    for (i, (step, resample)) in cases.into_iter().enumerate() {
+        let mut img = input.clone();
+        let mut draw = [None; MAX_LAYERS];
+        draw[0] = Some((step, resample));
+        apply(&mut img, &draw, [124, 117, 104]);
+        let want = &bytes[size * (i + 1)..size * (i + 2)];
+        assert!(
+            img.as_raw() == want,
+            "{step:?} with {resample:?} differs from Pillow"
+        );
+    }
 }

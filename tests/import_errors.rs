@@ -384,7 +384,10 @@ fn other_depth_or_variant_is_refused_with_a_hint() {
     let msg = load(&mobilenet, &path, Default::default())
         .unwrap_err()
         .to_string();
-    assert!(msg.contains("only ResNets"), "{msg}");
+    assert!(
+        msg.contains("resnet18 weights") && msg.contains("load them into resnet18"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -425,7 +428,7 @@ fn files_that_are_not_weights_are_clear_errors() {
     );
     let msg = load(&config, &other, opts).unwrap_err().to_string();
     assert!(
-        msg.contains("not a ResNet state dict") && msg.contains("encoder.layer.0"),
+        msg.contains("not a state dict of a zoo model") && msg.contains("encoder.layer.0"),
         "{msg}"
     );
 }

@@ -9,8 +9,9 @@
 //! `~/.local/share/botui/torch-2.9.0/bin/python`.
 #![cfg(feature = "tch")]
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 use botui::device::DeviceName;
@@ -21,19 +22,6 @@ use burn::store::{ModuleStore, SafetensorsStore, bridge};
 use burn::tensor::{Device, Tensor, TensorData};
 
 const TOLERANCE: f32 = 1e-4;
-
-fn python() -> PathBuf {
-    if let Some(venv) = std::env::var_os("VIRTUAL_ENV") {
-        let p = PathBuf::from(venv).join("bin/python");
-        if p.exists() {
-            return p;
-        }
-    }
-    let data = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap()).join(".local/share"));
-    data.join("botui/torch-2.9.0/bin/python")
-}
 
 /// Runs the reference script once for the whole test binary, into target/tmp. The files are
 /// reused while the script is unchanged (a copy of it sits beside them).
@@ -50,19 +38,7 @@ fn reference_dir() -> &'static Path {
         }
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let python = python();
-        let out = Command::new(&python)
-            .arg(&script)
-            .arg(&dir)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
-        assert!(
-            out.status.success(),
-            "{} {} failed:\n{}",
-            python.display(),
-            script.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::run_script("make_reference_weights.py", &[&dir]);
         std::fs::write(&stamp, source).unwrap();
         dir
     })

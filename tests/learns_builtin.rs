@@ -32,32 +32,15 @@ fn config(device: DeviceName) -> RunConfig {
 }
 
 fn best_top1(device: DeviceName) -> f64 {
-    let dir = tempfile::tempdir().unwrap();
-    let handle = spawn(
-        RunRequest {
-            config: config(device),
-            run_dir: dir.path().join("run"),
-            resume: false,
-        },
-        botui::data::source_factory(),
-    );
-    let mut tops = Vec::new();
-    for event in handle.events.iter() {
-        match event {
-            TrainEvent::EpochEnd(m) => {
-                eprintln!(
-                    "{device}: epoch {} loss {:.3} val top-1 {:.1} %",
-                    m.epoch, m.train_loss, m.val_top1
-                );
-                tops.push(m.val_top1);
-            }
-            TrainEvent::Failed { error } => panic!("{error}"),
-            _ => {}
-        }
+    let run = run(config(device));
+    for m in &run.epochs {
+        eprintln!(
+            "{device}: epoch {} loss {:.3} val top-1 {:.1} %",
+            m.epoch, m.train_loss, m.val_top1
+        );
     }
-    handle.join();
-    assert_eq!(tops.len(), 8);
-    tops.into_iter().fold(0.0, f64::max)
+    assert_eq!(run.epochs.len(), 8);
+    run.epochs.iter().map(|m| m.val_top1).fold(0.0, f64::max)
 }
 
 #[test]
@@ -85,28 +68,11 @@ fn libtorch_bf16_learns_where_the_cpu_has_bf16() {
     let mut c = config(DeviceName::LibTorch);
     c.low_precision.enabled = true;
     c.low_precision.dtype = botui::config::Precision::Bf16;
-    let dir = tempfile::tempdir().unwrap();
-    let handle = spawn(
-        RunRequest {
-            config: c,
-            run_dir: dir.path().join("run"),
-            resume: false,
-        },
-        botui::data::source_factory(),
-    );
-    let (mut logs, mut tops) = (Vec::new(), Vec::new());
-    for event in handle.events.iter() {
-        match event {
-            TrainEvent::Log { message, .. } => logs.push(message),
-            TrainEvent::EpochEnd(m) => {
-                assert!(m.train_loss.is_finite(), "{m:?}");
-                tops.push(m.val_top1);
-            }
-            TrainEvent::Failed { error } => panic!("{error}"),
-            _ => {}
-        }
+    let Run { epochs, logs, .. } = run(c);
+    for m in &epochs {
+        assert!(m.train_loss.is_finite(), "{m:?}");
     }
-    handle.join();
+    let tops: Vec<f64> = epochs.iter().map(|m| m.val_top1).collect();
     assert!(
         logs.iter()
             .any(|l| l.contains("low precision: BF16") && l.contains("FP32 master weights")),
@@ -114,4 +80,130 @@ fn libtorch_bf16_learns_where_the_cpu_has_bf16() {
     );
     let best = tops.into_iter().fold(0.0, f64::max);
     assert!(best >= 50.0, "best val top-1 {best} %, chance is 25 %");
+}
+
+/// What a run sent and wrote.
+struct Run {
+    epochs: Vec<botui::train::EpochMetrics>,
+    logs: Vec<String>,
+    /// The run folder's `metrics.jsonl`.
+    jsonl: String,
+}
+
+/// Trains `c` to the end; panics if the run fails.
+fn run(c: RunConfig) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let handle = spawn(
+        RunRequest {
+            config: c,
+            run_dir: dir.path().join("run"),
+            resume: false,
+            world: None,
+        },
+        botui::data::source_factory(),
+    );
+    let (mut epochs, mut logs) = (Vec::new(), Vec::new());
+    for event in handle.events.iter() {
+        match event {
+            TrainEvent::EpochEnd(m) => epochs.push(m),
+            TrainEvent::Log { message, .. } => logs.push(message),
+            TrainEvent::Failed { error } => panic!("{error}"),
+            _ => {}
+        }
+    }
+    handle.join();
+    let jsonl = std::fs::read_to_string(dir.path().join("run/metrics.jsonl")).unwrap();
+    Run {
+        epochs,
+        logs,
+        jsonl,
+    }
+}
+
+/// Every trick after the paper at once (LAMB, BCE with its threshold, CutMix with mixup, EMA,
+/// stochastic depth, RandAugment, repeated augmentation, progressive resizing 32 -> 64, flip
+/// TTA) on a ResNet-18, then the airbench94 network with the ones that apply to it: both train
+/// through the real loader, every loss finite, the EMA's top-1 logged beside the raw one.
+#[test]
+#[allow(clippy::field_reassign_with_default)]
+fn tricks_after_the_paper_all_on_train_on_builtin_data() {
+    let mut c = config(DeviceName::Flex);
+    c.model.name = ModelName::ResNet(18);
+    c.data.builtin_classes = 2;
+    c.data.builtin_train_per_class = 8;
+    c.data.builtin_val_per_class = 4;
+    c.epochs = 2;
+    c.batch_size = 8;
+    c.optimizer.kind = botui::config::OptimizerKind::Lamb;
+    c.optimizer.weight_decay = 0.02;
+    c.no_bias_decay.enabled = true;
+    c.loss.kind = botui::config::LossKind::Bce;
+    c.loss.target_threshold = Some(0.2);
+    c.mixup.enabled = true;
+    c.mixup.alpha = 0.1;
+    c.mixup.off_epochs = 0;
+    c.cutmix.enabled = true;
+    c.ema.enabled = true;
+    c.ema.decay = 0.9;
+    c.stochastic_depth.enabled = true;
+    c.randaugment.enabled = true;
+    c.repeated_augment.enabled = true;
+    c.repeated_augment.repeats = 2;
+    c.progressive_resize.enabled = true;
+    c.progressive_resize.min_side = 32;
+    c.progressive_resize.max_side = 64;
+    c.progressive_resize.start_epoch = 0;
+    c.progressive_resize.end_epoch = 1;
+    c.tta.enabled = true;
+    let tricks: Vec<String> = c.tricks().iter().map(|t| t.short_name()).collect();
+    for t in [
+        "cutmix",
+        "ema",
+        "stochastic-depth",
+        "randaugment",
+        "repeated-augment",
+        "progressive-resize",
+        "tta",
+        "bce",
+        "lamb",
+    ] {
+        assert!(tricks.contains(&t.to_string()), "{t} not on: {tricks:?}");
+    }
+    let Run {
+        epochs,
+        logs,
+        jsonl,
+    } = run(c.clone());
+    assert!(logs.iter().any(|l| l == "finished 2 epochs"), "{logs:?}");
+    assert_eq!(epochs.len(), 2);
+    for m in &epochs {
+        assert!(m.train_loss.is_finite() && m.val_loss.is_finite(), "{m:?}");
+        assert!(
+            m.ema_val_top1.is_some_and(|t| (0.0..=100.0).contains(&t)),
+            "{m:?}"
+        );
+    }
+    assert_eq!(jsonl.matches("\"ema_val_top1\"").count(), 2, "{jsonl}");
+
+    c.model.name = ModelName::Airbench94;
+    c.stochastic_depth.enabled = false;
+    c.progressive_resize.enabled = false;
+    c.epochs = 1;
+    c.warmup.enabled = false;
+    let epochs = run(c).epochs;
+    assert!(epochs[0].train_loss.is_finite(), "{:?}", epochs[0]);
+}
+
+/// With none of them on, nothing of them shows: no EMA column in the metrics.
+#[test]
+fn metrics_of_a_run_without_the_new_tricks_have_no_ema_field() {
+    let mut c = config(DeviceName::Flex);
+    c.data.builtin_train_per_class = 8;
+    c.data.builtin_val_per_class = 4;
+    c.epochs = 1;
+    c.warmup.enabled = false;
+    c.batch_size = 8;
+    let Run { epochs, jsonl, .. } = run(c);
+    assert_eq!(epochs[0].ema_val_top1, None);
+    assert!(!jsonl.contains("ema"), "{jsonl}");
 }

@@ -252,7 +252,7 @@ fn zero_gamma_is_ignored_without_residual_blocks() {
                 m.mixed_5b.branch_pool.bn.gamma.val(),
                 m.mixed_7c.branch3x3dbl_3b.bn.gamma.val(),
             ],
-            Model::ResNet(_) => unreachable!(),
+            Model::ResNet(_) | Model::Airbench(_) => unreachable!(),
         };
         for gamma in gammas {
             let values: Vec<f32> = gamma.into_data().try_to_vec::<f32>().unwrap();

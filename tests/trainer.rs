@@ -52,6 +52,7 @@ fn a_short_run_learns_and_writes_its_files() {
         config: tiny_config(),
         run_dir: run.clone(),
         resume: false,
+        world: None,
     });
     assert!(matches!(events.first(), Some(TrainEvent::Started(s)) if s.lr_plan.len() == 36));
     assert!(events.iter().any(|e| matches!(e, TrainEvent::Iteration(_))));
@@ -119,6 +120,7 @@ fn stop_then_resume_continues_where_it_stopped() {
             config,
             run_dir: run.clone(),
             resume: false,
+            world: None,
         },
         Box::new(source),
     );
@@ -145,6 +147,7 @@ fn stop_then_resume_continues_where_it_stopped() {
         config: RunConfig::default(), // ignored: the run's own config.toml is used
         run_dir: run.clone(),
         resume: true,
+        world: None,
     });
     let Some(TrainEvent::Started(start)) = resumed.first() else {
         panic!("{resumed:#?}")
@@ -164,6 +167,7 @@ fn pause_blocks_until_resume() {
             config: tiny_config(),
             run_dir: dir.path().join("run"),
             resume: false,
+            world: None,
         },
         Box::new(source),
     );
@@ -195,6 +199,7 @@ fn resume_of_a_folder_that_is_not_a_run_fails_clearly() {
         config: tiny_config(),
         run_dir: dir.path().to_path_buf(),
         resume: true,
+        world: None,
     });
     let Some(TrainEvent::Failed { error }) = events.last() else {
         panic!("{events:#?}")
@@ -212,6 +217,7 @@ fn a_diverging_loss_stops_with_the_iteration() {
         config,
         run_dir: dir.path().join("run"),
         resume: false,
+        world: None,
     });
     let Some(TrainEvent::Failed { error }) = events.last() else {
         panic!("{events:#?}")
@@ -231,6 +237,7 @@ fn a_full_disk_during_a_checkpoint_keeps_the_previous_one() {
             config,
             run_dir: run.clone(),
             resume: false,
+            world: None,
         },
         Box::new(source),
     );

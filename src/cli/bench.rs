@@ -2,9 +2,15 @@
 //! reference measured in the same run (see benches/ and the README).
 
 use anyhow::Context;
-use botui::bench::train::bench_train;
+use botui::bench::train::{TrainBench, TrainBenchResult, bench_train};
+use botui::config::{LowPrecision, Precision};
 use botui::device::DeviceName;
+use botui::dist::launch::{self, Launch, without_flags};
+use botui::dist::ranks::check_device;
+use botui::dist::{Ranks, World};
 use botui::model::{ModelConfig, StemKind, parse_model};
+use botui::train::precision::check_support;
+use burn::tensor::FloatDType;
 
 #[derive(clap::Args, Debug)]
 pub struct BenchArgs {
@@ -72,6 +78,29 @@ struct TrainArgs {
     /// (burn's composite operations), to measure one against the other.
     #[arg(long, default_value = "fused", value_parser = ["fused", "burn"])]
     kernels: String,
+    /// Data-parallel: N ranks on this machine (LibTorch: Gloo on the CPU, NCCL on GPUs), each
+    /// with --batch images and the gradient all-reduce in every step. Runs one rank first and
+    /// prints the scaling efficiency: images/s of N ranks / (N x images/s of one rank).
+    #[arg(long, value_name = "N")]
+    nproc: Option<usize>,
+    /// The rendezvous port for --nproc (default: a free one).
+    #[arg(long, value_name = "PORT", requires = "nproc")]
+    master_port: Option<u16>,
+    /// LibTorch CPU threads per process (default: LibTorch's choice, one per core).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// fp32, fp16 (with dynamic loss scaling; CUDA) or bf16 (CUDA, or a CPU with AVX512-BF16).
+    #[arg(long, default_value = "fp32", value_parser = ["fp32", "fp16", "bf16"])]
+    precision: String,
+    /// Low precision per operation like torch.autocast (on), or the whole model cast (off).
+    #[arg(long, default_value = "on", value_parser = ["on", "off"])]
+    autocast: String,
+    /// Images and activations in the channels_last memory format (LibTorch).
+    #[arg(long)]
+    channels_last: bool,
+    /// cuDNN autotuning (torch.backends.cudnn.benchmark).
+    #[arg(long)]
+    cudnn_benchmark: bool,
     /// Also time each flex training kernel (per shape) during the timed steps and print where
     /// the step's time goes (with --json: a "profile" list).
     #[arg(long)]
@@ -79,6 +108,9 @@ struct TrainArgs {
     #[arg(long)]
     json: bool,
 }
+
+/// Where a rank of `bench train --nproc` leaves rank 0's result for the launcher.
+const BENCH_OUT: &str = "BOTUI_BENCH_OUT";
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.what {
@@ -95,23 +127,68 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 other => anyhow::bail!("unknown stem '{other}': expected auto, imagenet or small"),
             };
             botui::model::kernels::use_burn_composites(a.kernels == "burn");
-            let r = bench_train(&config, a.device, a.batch, a.warmup, a.steps, a.profile)
-                .map_err(anyhow::Error::msg)
-                .context("bench train")?;
+            let dtype = match a.precision.as_str() {
+                "fp16" => Some(FloatDType::F16),
+                "bf16" => Some(FloatDType::BF16),
+                _ => None,
+            };
+            if dtype.is_some() {
+                let low = LowPrecision {
+                    enabled: true,
+                    dtype: if dtype == Some(FloatDType::F16) {
+                        Precision::Fp16
+                    } else {
+                        Precision::Bf16
+                    },
+                    ..LowPrecision::default()
+                };
+                check_support(&low, a.device).map_err(|why| {
+                    anyhow::anyhow!("--precision {} on {}: {why}", a.precision, a.device)
+                })?;
+            }
+            if let Some(n) = a.nproc {
+                return bench_ranks(&a, n);
+            }
+            set_threads(a.threads)?;
+            let mut bench = TrainBench {
+                model: config,
+                device: a.device,
+                batch: a.batch,
+                warmup: a.warmup,
+                steps: a.steps,
+                dtype,
+                autocast: a.autocast == "on",
+                channels_last: a.channels_last,
+                cudnn_benchmark: a.cudnn_benchmark,
+                profile: a.profile,
+            };
+            let r = match World::from_env()? {
+                Some(world) => {
+                    bench.device = world.device(a.device);
+                    let leader = world.is_leader();
+                    let mut ranks = Ranks::join(world, a.device)?;
+                    let r = bench_train(&bench, Some(&mut ranks))
+                        .map_err(anyhow::Error::msg)
+                        .context("bench train")?;
+                    ranks.finish()?;
+                    if !leader {
+                        return Ok(());
+                    }
+                    r
+                }
+                None => bench_train(&bench, None)
+                    .map_err(anyhow::Error::msg)
+                    .context("bench train")?,
+            };
+            if let Some(path) = std::env::var_os(BENCH_OUT) {
+                std::fs::write(&path, serde_json::to_string(&r)?)
+                    .with_context(|| format!("cannot write {}", path.to_string_lossy()))?;
+                return Ok(());
+            }
             if a.json {
                 println!("{}", serde_json::to_string(&r)?);
             } else {
-                println!(
-                    "{} on {}, {}x{} input, batch {}: {:.1} images/s ({} steps in {:.2} s)",
-                    r.model,
-                    r.device,
-                    r.input,
-                    r.input,
-                    r.batch,
-                    r.images_per_sec,
-                    r.steps,
-                    r.seconds
-                );
+                println!("{}", describe(&r));
                 if a.profile {
                     print_profile(&r);
                 }
@@ -122,7 +199,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
 }
 
 /// The kernels' share of the timed steps, then one line per kernel and shape, slowest first.
-fn print_profile(r: &botui::bench::train::TrainBenchResult) {
+fn print_profile(r: &TrainBenchResult) {
     let total: f64 = r.profile.iter().map(|k| k.seconds).sum();
     println!(
         "flex kernels: {total:.2} s of {:.2} s ({:.0} %); the rest is burn's own operations \
@@ -181,6 +258,87 @@ fn bench_ui(a: UiArgs) -> anyhow::Result<()> {
             t.p99_ms,
             t.max_ms,
             t.mean_ms / reference
+        );
+    }
+    Ok(())
+}
+
+fn describe(r: &TrainBenchResult) -> String {
+    let ranks = if r.ranks > 1 {
+        format!(" x {} ranks", r.ranks)
+    } else {
+        String::new()
+    };
+    let layout = if r.channels_last {
+        ", channels_last"
+    } else {
+        ""
+    };
+    format!(
+        "{} on {}, {}x{} input, batch {}{ranks}, {} ({}{layout}): {:.1} images/s ({} steps in {:.2} s)",
+        r.model,
+        r.device,
+        r.input,
+        r.input,
+        r.batch,
+        r.precision,
+        r.compute,
+        r.images_per_sec,
+        r.steps,
+        r.seconds
+    )
+}
+
+/// LibTorch's intra-op threads for this process.
+fn set_threads(threads: Option<usize>) -> anyhow::Result<()> {
+    let Some(n) = threads else { return Ok(()) };
+    if n == 0 {
+        anyhow::bail!("--threads 0: expected at least 1");
+    }
+    #[cfg(feature = "tch")]
+    tch::set_num_threads(n as i32);
+    Ok(())
+}
+
+/// `bench train --nproc N`: one rank, then N ranks, each launched like `train --nproc`; prints
+/// both and the scaling efficiency.
+fn bench_ranks(a: &TrainArgs, n: usize) -> anyhow::Result<()> {
+    check_device(a.device)?;
+    if n == 0 {
+        return Err(launch::LaunchError::NoRanks.into());
+    }
+    let cuda_visible = super::ranks::cuda_devices(a.device, n)?;
+    let dir = std::env::temp_dir().join(format!("botui-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let args = without_flags(std::env::args_os().skip(1), &["--nproc", "--master-port"]);
+    let mut results = Vec::new();
+    for ranks in [1, n] {
+        let out = dir.join(format!("ranks{ranks}.json"));
+        let mut plan = Launch::this_program(ranks, args.clone())?;
+        plan.master_port = a.master_port;
+        plan.cuda_visible = cuda_visible.clone();
+        plan.env.push((BENCH_OUT.into(), out.clone().into()));
+        launch::run(&plan)?;
+        let text = std::fs::read_to_string(&out)
+            .with_context(|| format!("rank 0 left no result in {}", out.display()))?;
+        let r: serde_json::Value = serde_json::from_str(&text)?;
+        results.push(r);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let ips = |r: &serde_json::Value| r["images_per_sec"].as_f64().unwrap_or(f64::NAN);
+    let (one, many) = (ips(&results[0]), ips(&results[1]));
+    let efficiency = many / (n as f64 * one);
+    if a.json {
+        println!(
+            "{}",
+            serde_json::json!({ "one_rank": results[0], "ranks": results[1], "nproc": n, "scaling_efficiency": efficiency })
+        );
+    } else {
+        println!("1 rank:  {one:.1} images/s");
+        println!("{n} ranks: {many:.1} images/s (batch {} per rank)", a.batch);
+        println!(
+            "scaling efficiency: {:.1} % ({many:.1} / ({n} x {one:.1}))",
+            100.0 * efficiency
         );
     }
     Ok(())

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use botui::device::DeviceName;
-use botui::model::import::{ImportOptions, ImportReport, load_pretrained};
+use botui::model::import::{ImportOptions, ImportReport, detect_config, load_pretrained};
 use botui::model::{
     InitScheme, LayerRow, Model, ModelConfig, ModelName, ResNetVariant, StemKind, Summary,
     parse_model,
@@ -14,10 +14,12 @@ use serde_json::json;
 #[derive(clap::Args, Debug)]
 pub struct ModelArgs {
     /// resnet18|34|50|101|152 (a suffix picks the variant: resnet50d), mobilenet, inception_v3.
-    name: String,
-    /// Number of classes of the classifier.
-    #[arg(long, default_value_t = 1000)]
-    classes: usize,
+    /// May be left out with --weights: the model is then read from the file's keys.
+    #[arg(required_unless_present = "weights")]
+    name: Option<String>,
+    /// Number of classes of the classifier (default 1000, or the weights file's).
+    #[arg(long)]
+    classes: Option<usize>,
     /// Image side the model sees (default: the paper's, 224, or 299 for Inception-V3).
     #[arg(long)]
     input: Option<usize>,
@@ -36,8 +38,9 @@ pub struct ModelArgs {
     /// Print one JSON object (keys model, params, macs, ...).
     #[arg(long)]
     json: bool,
-    /// Load ResNet weights saved by torchvision or timm (.pth, .pt or .safetensors) and print
-    /// what matched; exits non-zero when a tensor is missing or has another shape.
+    /// Load weights saved by torchvision or timm, or written by `botui export` (.pth, .pt or
+    /// .safetensors) and print what matched; exits non-zero when a tensor is missing or has
+    /// another shape.
     #[arg(long, value_name = "FILE")]
     weights: Option<PathBuf>,
     /// With --weights: leave the classifier (fc) as initialized, to fine-tune with another
@@ -61,12 +64,17 @@ fn parse_stem(s: &str) -> Result<StemKind, String> {
 }
 
 pub fn run(args: ModelArgs) -> anyhow::Result<()> {
-    let (name, suffix_variant) = parse_model(&args.name)?;
-    let mut config = ModelConfig::new(name, args.classes, args.input.unwrap_or(name.paper_input()));
-    config.variant = args.variant.or(suffix_variant).unwrap_or_default();
-    config.stem = args.stem;
-    config.width = args.width;
-    config.init = InitScheme::default();
+    let config = match (&args.name, &args.weights) {
+        (Some(name), _) => named_config(name, &args)?,
+        (None, Some(weights)) => {
+            let mut config = detect_config(weights)?;
+            if let Some(input) = args.input {
+                config.input = input;
+            }
+            config
+        }
+        (None, None) => unreachable!("clap requires a name or --weights"),
+    };
     let device = args.device.resolve()?;
     let (model, report) = build(&config, &args, &device)?;
     let summary = model.summary(config.input);
@@ -134,6 +142,18 @@ pub fn run(args: ModelArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The config that `NAME` and the flags describe.
+fn named_config(name: &str, args: &ModelArgs) -> anyhow::Result<ModelConfig> {
+    let (name, suffix_variant) = parse_model(name)?;
+    let input = args.input.unwrap_or(name.paper_input());
+    let mut config = ModelConfig::new(name, args.classes.unwrap_or(1000), input);
+    config.variant = args.variant.or(suffix_variant).unwrap_or_default();
+    config.stem = args.stem;
+    config.width = args.width;
+    config.init = InitScheme::default();
+    Ok(config)
+}
+
 /// The model, with the weights file loaded into it when one is given.
 fn build(
     config: &ModelConfig,
@@ -143,7 +163,7 @@ fn build(
     let Some(path) = &args.weights else {
         let model = config
             .init(device)
-            .with_context(|| format!("building {}", args.name))?;
+            .with_context(|| format!("building {}", config.display_name()))?;
         return Ok((model, None));
     };
     let options = ImportOptions {

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 
 use anyhow::Context;
-use botui::config::{ConfigError, Origin, Preset, PresetLibrary};
+use botui::config::{ConfigError, Origin, Preset, PresetLibrary, PresetSource};
 use serde_json::json;
 
 #[derive(clap::Args, Debug)]
@@ -84,8 +84,16 @@ fn emit(text: &str) -> anyhow::Result<()> {
 /// A preset's name and its (paper, tricks) columns, or what is wrong with it.
 type TableRow<'a> = (&'a str, Result<(String, String), &'a ConfigError>);
 
+/// The presets grouped by where their numbers come from (the paper's tables first, then each
+/// recipe after it, then botui's own), each group under a heading; broken presets last.
 fn table(all: &[(String, Result<Preset, ConfigError>)]) -> String {
-    let rows: Vec<TableRow> = all
+    let mut sorted: Vec<&(String, Result<Preset, ConfigError>)> = all.iter().collect();
+    sorted.sort_by_key(|(_, r)| (r.is_err(), r.as_ref().ok().map(Preset::source)));
+    let sources: Vec<Option<PresetSource>> = sorted
+        .iter()
+        .map(|(_, r)| r.as_ref().ok().map(Preset::source))
+        .collect();
+    let rows: Vec<TableRow> = sorted
         .iter()
         .map(|(name, result)| {
             let row = result.as_ref().map(|p| {
@@ -113,7 +121,12 @@ fn table(all: &[(String, Result<Preset, ConfigError>)]) -> String {
         "{:<name_width$}  {:<paper_width$}  tricks",
         "name", "paper top-1 / top-5"
     );
-    for (name, row) in rows {
+    for (i, (name, row)) in rows.into_iter().enumerate() {
+        if let Some(source) = &sources[i]
+            && (i == 0 || sources[i - 1].as_ref() != Some(source))
+        {
+            let _ = writeln!(out, "-- {source}");
+        }
         let _ = match row {
             Ok((paper, tricks)) => {
                 writeln!(out, "{name:<name_width$}  {paper:<paper_width$}  {tricks}")

@@ -9,9 +9,14 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use botui::config::overrides::apply_set;
 use botui::config::{PresetLibrary, RunConfig, Settings, ThemeLibrary};
+use botui::data::shard::Shard;
 use botui::device::DeviceName;
+use botui::dist::World;
+use botui::dist::launch::{self, Launch, without_flags};
+use botui::dist::ranks::check_device;
 use botui::model::parse_model;
 use botui::train::events::TrainCommand;
+use botui::train::run_dir::RunDir;
 use botui::train::run_names;
 use botui::train::schedule::LrSchedule;
 use botui::train::source::batches_per_epoch;
@@ -131,15 +136,76 @@ pub struct TrainArgs {
     /// Continue the run in this folder from its last checkpoint (its own config is used).
     #[arg(long, value_name = "DIR", conflicts_with_all = ["preset", "config", "model", "data", "device", "epochs", "batch_size", "input", "set", "out"])]
     resume: Option<PathBuf>,
+    /// Train data-parallel on N ranks of this machine, started and supervised by botui
+    /// (PyTorch's c10d: device `libtorch` runs N CPU ranks over Gloo, `cuda:K` GPUs K..K+N-1
+    /// over NCCL). `--batch-size` stays the global batch.
+    #[arg(long, value_name = "N")]
+    nproc: Option<usize>,
+    /// The rendezvous port for --nproc (default: a free one).
+    #[arg(long, value_name = "PORT", requires = "nproc")]
+    master_port: Option<u16>,
+}
+
+/// `train --nproc N`: the run's config checked once, then N ranks of this program with the
+/// same arguments (and one run folder), supervised until they end.
+fn launch_ranks(args: &TrainArgs, n: usize) -> anyhow::Result<()> {
+    if let Some(world) = World::from_env()? {
+        bail!(
+            "--nproc {n} in a process that {} already started as rank {} of {}: use one \
+             launcher, either `botui train --nproc` or {}",
+            world.launcher,
+            world.rank,
+            world.size,
+            world.launcher
+        );
+    }
+    if n == 0 {
+        return Err(launch::LaunchError::NoRanks.into());
+    }
+    let (config, out) = match &args.resume {
+        Some(dir) => (RunDir::open(dir)?.1, None),
+        None => {
+            let config = args.run.resolve()?;
+            let out = match &args.out {
+                Some(_) => None,
+                None => Some(default_run_dir(&config)?),
+            };
+            (config, out)
+        }
+    };
+    check_device(config.device)?;
+    Shard::new(0, n)
+        .check_batch(config.batch_size)
+        .map_err(anyhow::Error::msg)?;
+    let mut rank_args = without_flags(std::env::args_os().skip(1), &["--nproc", "--master-port"]);
+    // Every rank names the same folder (each would pick its own default otherwise).
+    if let Some(dir) = &out {
+        rank_args.push("--out".into());
+        rank_args.push(dir.clone().into_os_string());
+    }
+    let mut plan = Launch::this_program(n, rank_args)?;
+    plan.master_port = args.master_port;
+    plan.cuda_visible = super::ranks::cuda_devices(config.device, n)?;
+    eprintln!("botui: starting {n} ranks on {}", config.device);
+    launch::run(&plan)?;
+    Ok(())
 }
 
 pub fn run_train(args: TrainArgs) -> anyhow::Result<()> {
+    if let Some(n) = args.nproc {
+        return launch_ranks(&args, n);
+    }
+    let world =
+        World::from_env().context("the launcher's environment (torchrun or srun variables)")?;
+    // Rank 0 speaks for the run; the other ranks say only what goes wrong.
+    let quiet = world.as_ref().is_some_and(|w| !w.is_leader());
     let (request, label) = match &args.resume {
         Some(dir) => (
             RunRequest {
                 config: RunConfig::default(),
                 run_dir: dir.clone(),
                 resume: true,
+                world: world.clone(),
             },
             format!("resuming {}", dir.display()),
         ),
@@ -155,12 +221,15 @@ pub fn run_train(args: TrainArgs) -> anyhow::Result<()> {
                     config,
                     run_dir,
                     resume: false,
+                    world,
                 },
                 label,
             )
         }
     };
-    eprintln!("botui: {label}");
+    if !quiet {
+        eprintln!("botui: {label}");
+    }
     let handle = spawn(request, botui::data::source_factory());
     let interrupted = on_interrupt();
     let mut progress = Progress::new();
@@ -187,18 +256,21 @@ pub fn run_train(args: TrainArgs) -> anyhow::Result<()> {
                 progress.total_iters = start.lr_plan.len();
                 progress.iters_per_epoch = start.iters_per_epoch;
             }
+            TrainEvent::Iteration(_) if quiet => {}
             TrainEvent::Iteration(it) => progress.iteration(&it, &mut out),
             // The trainer logs each epoch's line itself.
             TrainEvent::EpochEnd(_) => progress.clear_line(&mut out),
             TrainEvent::Log { level, message } => {
                 progress.clear_line(&mut out);
                 match level {
+                    LogLevel::Info if quiet => {}
                     LogLevel::Info => out.line(format_args!("{message}")),
                     LogLevel::Warning => eprintln!("warning: {message}"),
                     LogLevel::Error => eprintln!("error: {message}"),
                 }
             }
             TrainEvent::CheckpointSaved { .. } | TrainEvent::Paused | TrainEvent::Resumed => {}
+            TrainEvent::Finished { .. } if quiet => {}
             TrainEvent::Finished { best_top1, .. } => {
                 progress.clear_line(&mut out);
                 if let Some(best) = best_top1 {
@@ -219,12 +291,12 @@ pub fn run_train(args: TrainArgs) -> anyhow::Result<()> {
 /// Stdout that ignores a closed pipe (`botui train | head`): training goes on, the files in
 /// the run folder have everything.
 #[derive(Default)]
-struct Out {
+pub(super) struct Out {
     closed: bool,
 }
 
 impl Out {
-    fn line(&mut self, args: std::fmt::Arguments) {
+    pub(super) fn line(&mut self, args: std::fmt::Arguments) {
         self.write(format_args!("{args}\n"));
     }
 
@@ -247,7 +319,7 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Ctrl-C (SIGINT) and SIGTERM set a flag the event loop turns into a clean stop; a second
 /// Ctrl-C ends the process at once.
-fn on_interrupt() -> &'static AtomicBool {
+pub(super) fn on_interrupt() -> &'static AtomicBool {
     #[cfg(unix)]
     {
         extern "C" fn handler(_: libc::c_int) {

@@ -9,6 +9,11 @@ macro_rules! embed {
 
 /// `(name, text)` of every built-in preset.
 pub(crate) const PRESETS: &[(&str, &str)] = embed!["presets":
+    "airbench94-cifar10",
+    "ffcv-rn18-16-epochs",
+    "ffcv-rn18-88-epochs",
+    "ffcv-rn50-16-epochs",
+    "ffcv-rn50-88-epochs",
     "inception-v3-baseline",
     "inception-v3-baseline-laptop",
     "inception-v3-cosine",

@@ -30,14 +30,17 @@ pub enum Action {
     OpenEditor,
     SavePreset,
     Scale,
-    /// The workbench's tabs: setup, training, past runs.
+    /// Evaluate the selected past run on its validation data (Runs tab).
+    Evaluate,
+    /// The workbench's tabs: setup, training, past runs, studies.
     TabSetup,
     TabTrain,
     TabRuns,
+    TabStudy,
 }
 
 /// (action, name in files, what it does, default keys)
-const ACTIONS: [(Action, &str, &str, &[&str]); 21] = [
+const ACTIONS: [(Action, &str, &str, &[&str]); 23] = [
     (
         Action::Start,
         "start",
@@ -106,6 +109,12 @@ const ACTIONS: [(Action, &str, &str, &[&str]); 21] = [
         "switch the lr pane between linear and log scale",
         &["g"],
     ),
+    (
+        Action::Evaluate,
+        "evaluate",
+        "evaluate the selected past run on its validation data",
+        &["v"],
+    ),
     (Action::TabSetup, "tab_setup", "show the setup tab", &["1"]),
     (
         Action::TabTrain,
@@ -118,6 +127,12 @@ const ACTIONS: [(Action, &str, &str, &[&str]); 21] = [
         "tab_runs",
         "show the past runs tab",
         &["3"],
+    ),
+    (
+        Action::TabStudy,
+        "tab_study",
+        "show the study tab (a paper table, run with seeds)",
+        &["4"],
     ),
 ];
 

@@ -14,6 +14,7 @@
 //!   (or its clones) for writing and watching, so that botui's own writes are not reported.
 //! - Colors: `settings.theme.color(Role::Train)`; keys: `settings.keys.actions(chord)`.
 
+pub mod after_paper_sections;
 mod builtin;
 mod chord;
 pub mod color;
@@ -25,6 +26,7 @@ pub mod keys;
 mod layers;
 pub mod overrides;
 pub mod paths;
+pub mod performance;
 pub mod presets;
 pub mod run;
 mod schema;
@@ -37,6 +39,10 @@ pub mod tricks;
 pub mod validate;
 pub mod watch;
 
+pub use after_paper_sections::{
+    CutMix, Ema, LossKind, LossSection, ProgressiveResize, RandAugmentSection, RepeatedAugment,
+    StochasticDepth, Tta,
+};
 pub use color::{Color, Role};
 pub use data_source::{BUILTIN_MAX_CLASSES, DataSource, SourceSpec};
 pub use diag::{ConfigError, Diagnostic, Problem};
@@ -44,10 +50,13 @@ pub use edit::ConfigEdit;
 pub use file::{ConfigStore, default_config_text};
 pub use keys::{Action, KeyChord, KeyCode, KeyMap, Modifiers};
 pub use paths::ConfigPaths;
-pub use presets::{Preset, PresetLibrary};
+pub use performance::{AutoSwitch, PerformanceSection};
+pub use presets::{Preset, PresetLibrary, PresetSource};
 pub use run::*;
 pub use sections::UiSettings;
 pub use settings::{RunChoice, Settings};
+/// Named files shipped in the binary plus the user's (studies keep theirs in one too).
+pub(crate) use sources::Catalog;
 pub use sources::{NamedFile, Origin};
 pub use theme::{Theme, ThemeLibrary};
 pub use tricks::Trick;

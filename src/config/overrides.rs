@@ -32,7 +32,7 @@ pub fn apply_set(config: &RunConfig, assignment: &str) -> Result<RunConfig, Over
 /// `config` with the value at the dotted `key` replaced by `value`, parsed and checked by
 /// serde as a config file would be (the path `--set` and the workbench's edits share).
 pub fn set_value(config: &RunConfig, key: &str, value: Value) -> Result<RunConfig, String> {
-    let mut tree = Value::try_from(config).map_err(|e| e.to_string())?;
+    let mut tree = full_tree(config)?;
     let parts: Vec<&str> = key.split('.').collect();
     let (leaf, tables) = parts.split_last().expect("non-empty key");
     let mut node = &mut tree;
@@ -54,10 +54,45 @@ pub fn set_value(config: &RunConfig, key: &str, value: Value) -> Result<RunConfi
 
 /// The value at the dotted `key` (`mixup.alpha`) as the TOML form of `config` has it.
 pub fn get_value(config: &RunConfig, key: &str) -> Option<Value> {
-    let tree = Value::try_from(config).ok()?;
+    let tree = full_tree(config).ok()?;
     key.split('.')
         .try_fold(&tree, |node, part| node.get(part))
         .cloned()
+}
+
+/// The TOML form of `config` with every section present: those of the tricks after the
+/// paper are left out of config files while at their defaults, but their keys are still keys
+/// (for `--set`, the checklist and the unknown-key check).
+pub(crate) fn full_tree(config: &RunConfig) -> Result<Value, String> {
+    let err = |e: toml::ser::Error| e.to_string();
+    let mut tree = Value::try_from(config).map_err(err)?;
+    let sections = [
+        ("cutmix", Value::try_from(&config.cutmix).map_err(err)?),
+        ("ema", Value::try_from(&config.ema).map_err(err)?),
+        (
+            "stochastic_depth",
+            Value::try_from(&config.stochastic_depth).map_err(err)?,
+        ),
+        (
+            "randaugment",
+            Value::try_from(&config.randaugment).map_err(err)?,
+        ),
+        (
+            "repeated_augment",
+            Value::try_from(&config.repeated_augment).map_err(err)?,
+        ),
+        (
+            "progressive_resize",
+            Value::try_from(&config.progressive_resize).map_err(err)?,
+        ),
+        ("tta", Value::try_from(&config.tta).map_err(err)?),
+        ("loss", Value::try_from(&config.loss).map_err(err)?),
+    ];
+    let table = tree.as_table_mut().expect("a config is a table");
+    for (name, section) in sections {
+        table.entry(name).or_insert(section);
+    }
+    Ok(tree)
 }
 
 /// A value as typed after `key=`: a TOML literal, or a bare word taken as a string.

@@ -1,5 +1,5 @@
-//! Where botui keeps the user's files: `config.toml`, `presets/` and `themes/` in one folder
-//! (`directories::ProjectDirs::from("", "", "botui")`: `~/.config/botui` on Linux).
+//! Where botui keeps the user's files: `config.toml`, `presets/`, `themes/` and `studies/` in
+//! one folder (`directories::ProjectDirs::from("", "", "botui")`: `~/.config/botui` on Linux).
 
 use std::path::{Path, PathBuf};
 
@@ -35,5 +35,10 @@ impl ConfigPaths {
     /// `<dir>/themes/`: user themes, `NAME.toml`.
     pub fn themes_dir(&self) -> PathBuf {
         self.dir.join("themes")
+    }
+
+    /// `<dir>/studies/`: user studies, `NAME.toml` (`botui studies`).
+    pub fn studies_dir(&self) -> PathBuf {
+        self.dir.join("studies")
     }
 }

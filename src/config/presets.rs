@@ -46,11 +46,9 @@ impl PresetLibrary {
     /// Built-in presets plus every `*.toml` in `user_dir` (a missing folder is fine). Files are
     /// only read here; each preset is checked when it is resolved.
     pub fn load(user_dir: Option<&Path>) -> Result<Self, ConfigError> {
-        let mut library = Self::builtin();
-        if let Some(dir) = user_dir {
-            library.catalog.add_dir(dir)?;
-        }
-        Ok(library)
+        Ok(PresetLibrary {
+            catalog: Catalog::load("preset", "presets", PRESETS, user_dir)?,
+        })
     }
 
     /// Built-in presets plus those in the user's config folder (`ConfigPaths::user()`).
@@ -67,7 +65,7 @@ impl PresetLibrary {
 
     /// Every preset name, sorted.
     pub fn names(&self) -> Vec<&str> {
-        self.catalog.files().map(|f| f.name.as_str()).collect()
+        self.catalog.names()
     }
 
     /// A preset's file (its text, origin and label) without resolving it.
@@ -137,6 +135,27 @@ pub struct Preset {
     pub(crate) layers: Vec<Layer>,
 }
 
+/// Where a preset's reference numbers come from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PresetSource {
+    /// The paper's Tables 2 to 7.
+    Paper,
+    /// A recipe after the paper (`FFCV ImageNet configs`).
+    Recipe(String),
+    /// botui's own (`quick`): no published numbers.
+    Own,
+}
+
+impl std::fmt::Display for PresetSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PresetSource::Paper => f.write_str("the paper's tables"),
+            PresetSource::Recipe(table) => f.write_str(table),
+            PresetSource::Own => f.write_str("botui's own"),
+        }
+    }
+}
+
 impl Preset {
     pub fn description(&self) -> &str {
         &self.config.description
@@ -150,6 +169,16 @@ impl Preset {
     /// The paper's numbers for the row it reproduces (a laptop companion keeps its row's).
     pub fn paper(&self) -> Option<&PaperReference> {
         self.config.paper.as_ref()
+    }
+
+    /// Where its numbers come from, for grouping lists: the paper's tables, a recipe after it
+    /// (named by its `[paper] table`), or none.
+    pub fn source(&self) -> PresetSource {
+        match self.paper() {
+            Some(r) if r.table.starts_with("Table") => PresetSource::Paper,
+            Some(r) => PresetSource::Recipe(r.table.clone()),
+            None => PresetSource::Own,
+        }
     }
 
     /// A scaled-down companion of a paper preset (`NAME-laptop`).

@@ -7,7 +7,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::after_paper_sections::{
+    CutMix, Ema, LossSection, ProgressiveResize, RandAugmentSection, RepeatedAugment,
+    StochasticDepth, Tta, is_default,
+};
 use super::data_source::SourceSpec;
+use super::performance::PerformanceSection;
 use crate::device::DeviceName;
 use crate::model::{InitScheme, ModelConfig, ModelName, ResNetVariant, StemKind};
 
@@ -40,7 +45,27 @@ pub struct RunConfig {
     pub label_smoothing: LabelSmoothing,
     pub mixup: Mixup,
     pub distillation: Distillation,
+    // The tricks after the paper ([`super::after_paper_sections`]); left out when at defaults.
+    #[serde(skip_serializing_if = "is_default")]
+    pub cutmix: CutMix,
+    #[serde(skip_serializing_if = "is_default")]
+    pub ema: Ema,
+    #[serde(skip_serializing_if = "is_default")]
+    pub stochastic_depth: StochasticDepth,
+    #[serde(skip_serializing_if = "is_default")]
+    pub randaugment: RandAugmentSection,
+    #[serde(skip_serializing_if = "is_default")]
+    pub repeated_augment: RepeatedAugment,
+    #[serde(skip_serializing_if = "is_default")]
+    pub progressive_resize: ProgressiveResize,
+    #[serde(skip_serializing_if = "is_default")]
+    pub tta: Tta,
+    #[serde(skip_serializing_if = "is_default")]
+    pub loss: LossSection,
     pub checkpoint: CheckpointSection,
+    /// How fast the run goes on its device (channels_last, cuDNN autotuning, pinned
+    /// asynchronous copies, autocast), not what it learns.
+    pub performance: PerformanceSection,
     /// Where the numbers this configuration should reach come from (presets fill it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub paper: Option<PaperReference>,
@@ -69,7 +94,16 @@ impl Default for RunConfig {
             label_smoothing: LabelSmoothing::default(),
             mixup: Mixup::default(),
             distillation: Distillation::default(),
+            cutmix: CutMix::default(),
+            ema: Ema::default(),
+            stochastic_depth: StochasticDepth::default(),
+            randaugment: RandAugmentSection::default(),
+            repeated_augment: RepeatedAugment::default(),
+            progressive_resize: ProgressiveResize::default(),
+            tta: Tta::default(),
+            loss: LossSection::default(),
             checkpoint: CheckpointSection::default(),
+            performance: PerformanceSection::default(),
             paper: None,
         }
     }
@@ -179,6 +213,10 @@ pub enum OptimizerKind {
     Nag,
     /// SGD with (heavy-ball) momentum, `torch.optim.SGD(nesterov=False)`.
     Sgd,
+    /// LAMB as timm's `Lamb` (RSB A1/A2), after the paper; `momentum` unused.
+    Lamb,
+    /// `torch.optim.AdamW`, after the paper; `momentum` unused.
+    Adamw,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -423,6 +461,7 @@ impl RunConfig {
             width: self.model.width,
             init: self.model.init,
             zero_gamma: self.zero_gamma.enabled,
+            stochastic_depth: self.stochastic_depth.rate(),
         }
     }
 }

@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use toml::de::{DeTable, DeValue};
 
 use super::diag::{Diagnostic, Problem, Source, nearest};
+use super::overrides::full_tree;
 use super::run::{PaperReference, RunConfig};
 
 /// Every key of a run config as a tree: the default config serialized, with the optional
@@ -24,7 +25,7 @@ pub(crate) fn run_schema() -> &'static toml::Table {
             }),
             ..RunConfig::default()
         };
-        match toml::Value::try_from(&sample) {
+        match full_tree(&sample) {
             Ok(toml::Value::Table(t)) => t,
             _ => toml::Table::new(),
         }

@@ -59,6 +59,26 @@ impl Catalog {
         Catalog { kind, files }
     }
 
+    /// The built-in files plus every `*.toml` of the user's folder `user_dir` (a missing folder
+    /// adds nothing). Files are only read here; each is checked when it is used.
+    pub fn load(
+        kind: &'static str,
+        dir: &str,
+        files: &[(&str, &str)],
+        user_dir: Option<&Path>,
+    ) -> Result<Self, ConfigError> {
+        let mut catalog = Self::builtin(kind, dir, files);
+        if let Some(user) = user_dir {
+            catalog.add_dir(user)?;
+        }
+        Ok(catalog)
+    }
+
+    /// Every name, sorted.
+    pub fn names(&self) -> Vec<&str> {
+        self.files.keys().map(String::as_str).collect()
+    }
+
     /// Adds every `*.toml` of `dir` (a missing folder adds nothing); a user file replaces the
     /// built-in one of the same name.
     pub fn add_dir(&mut self, dir: &Path) -> Result<(), ConfigError> {
@@ -103,10 +123,6 @@ impl Catalog {
 
     pub fn get(&self, name: &str) -> Option<&NamedFile> {
         self.files.get(name)
-    }
-
-    pub fn files(&self) -> impl Iterator<Item = &NamedFile> {
-        self.files.values()
     }
 
     /// "no preset named `x` (did you mean `y`?)"

@@ -56,11 +56,9 @@ impl ThemeLibrary {
 
     /// Built-in themes plus every `*.toml` in `user_dir` (a missing folder is fine).
     pub fn load(user_dir: Option<&Path>) -> Result<Self, ConfigError> {
-        let mut library = Self::builtin();
-        if let Some(dir) = user_dir {
-            library.catalog.add_dir(dir)?;
-        }
-        Ok(library)
+        Ok(ThemeLibrary {
+            catalog: Catalog::load("theme", "themes", THEMES, user_dir)?,
+        })
     }
 
     /// Built-in themes plus those in the user's config folder.
@@ -70,7 +68,7 @@ impl ThemeLibrary {
     }
 
     pub fn names(&self) -> Vec<&str> {
-        self.catalog.files().map(|f| f.name.as_str()).collect()
+        self.catalog.names()
     }
 
     /// Adds (or replaces) a theme from text, as if it were a user file called `label`.

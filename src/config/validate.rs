@@ -1,5 +1,6 @@
 //! Range checks for the run config: each error names the key, the value and what is allowed.
 
+use super::after_paper_sections::LossKind;
 use super::data_source::BUILTIN_MAX_CLASSES;
 use super::run::RunConfig;
 
@@ -288,6 +289,26 @@ impl RunConfig {
 
         let d = &self.distillation;
         c.positive("distillation.temperature", d.temperature);
+        c.check(
+            !(d.enabled && self.loss.kind == LossKind::Bce),
+            "loss.kind",
+            "\"bce\"",
+            "\"cross_entropy\" while distillation is on (its loss is a softmax cross entropy)",
+        );
+
+        // The tricks after the paper: each section checks its own ranges.
+        let after_paper = [
+            self.cutmix.problems(),
+            self.ema.problems(),
+            self.stochastic_depth.problems(),
+            self.randaugment.problems(),
+            self.repeated_augment.problems(),
+            self.progressive_resize.problems(),
+            self.loss.problems(),
+        ];
+        for (key, value, expected) in after_paper.into_iter().flatten() {
+            c.check(false, &key, value, &expected);
+        }
         c.fraction("distillation.hard_weight", d.hard_weight, false);
 
         if let Some(p) = &self.paper {

@@ -237,6 +237,15 @@ fn class_files(dir: &Path, class: &str) -> Result<Vec<String>, DataError> {
     Ok(files)
 }
 
+/// Every image file (`.jpg`, `.jpeg`, `.png`) under `dir`, recursively, sorted: what
+/// `botui predict FOLDER` classifies.
+pub fn image_files(dir: &Path) -> Result<Vec<PathBuf>, DataError> {
+    let mut files = Vec::new();
+    walk(dir, Path::new(""), &mut files)?;
+    files.sort();
+    Ok(files.into_iter().map(|f| dir.join(f)).collect())
+}
+
 fn walk(root: &Path, rel: &Path, files: &mut Vec<String>) -> Result<(), DataError> {
     let dir = root.join(rel);
     for entry in std::fs::read_dir(&dir).map_err(|e| DataError::io(&dir, e))? {

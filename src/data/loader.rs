@@ -20,7 +20,10 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, Sender};
 
 pub use super::batch::{Batch, EpochStats, SKIPPED_EXAMPLES};
+use super::randaugment::RandAugment;
+use super::repeated_augment::{epoch_len, repeated_order};
 use super::rng::{DataRng, derive, stream};
+use super::shard::Shard;
 use super::transform::{TrainTransform, Transform, ValTransform};
 use super::worker::{Job, Part, PartResult, Worker};
 use super::{DataError, Dataset};
@@ -45,6 +48,10 @@ pub struct Loader {
     dataset: Arc<dyn Dataset>,
     transform: Arc<Transform>,
     options: LoaderOptions,
+    /// Repeated augmentation: copies of each image per epoch (1 = off).
+    repeats: usize,
+    /// This rank's share of each epoch (the whole data on one process).
+    shard: Shard,
 }
 
 impl Loader {
@@ -62,13 +69,44 @@ impl Loader {
             dataset,
             transform: Arc::new(transform),
             options,
+            shard: Shard::WHOLE,
+            repeats: 1,
+        }
+    }
+
+    /// The same loader with repeated augmentation: each epoch shows images `repeats` times in
+    /// a row, with different augmentations ([`super::repeated_augment`]).
+    pub fn with_repeated_augment(mut self, repeats: usize) -> Loader {
+        self.repeats = repeats.max(1);
+        self
+    }
+
+    /// The same dataset and schedule with images of `size` x `size` (progressive resizing).
+    pub fn with_size(&self, size: usize) -> Loader {
+        let mut l = self.clone();
+        l.transform = Arc::new(self.transform.with_size(size));
+        l
+    }
+
+    /// Samples in one epoch: the dataset, or fewer with repeated augmentation.
+    pub fn epoch_samples(&self) -> usize {
+        match self.repeats {
+            1 => self.dataset.len(),
+            r => epoch_len(self.dataset.len(), r),
         }
     }
 
     /// The paper's training pipeline at `model.input`: shuffled, last partial batch dropped.
     pub fn train(dataset: Arc<dyn Dataset>, config: &RunConfig) -> Self {
-        let transform = Transform::Train(TrainTransform::new(config.model.input, &config.augment));
-        Self::new(dataset, transform, Self::options(config, true))
+        // RandAugment and repeated augmentation: after the paper, off unless configured.
+        let transform = TrainTransform::new(config.model.input, &config.augment)
+            .with_randaugment(RandAugment::from_config(&config.randaugment));
+        Self::new(
+            dataset,
+            Transform::Train(transform),
+            Self::options(config, true),
+        )
+        .with_repeated_augment(config.repeated_augment.repeats())
     }
 
     /// The validation pipeline: in order, every image.
@@ -96,9 +134,17 @@ impl Loader {
         &self.dataset
     }
 
+    /// The same loader reading only `shard`'s images (see [`Shard`]): `batch_size` stays the
+    /// global batch; each of this rank's batches has `batch_size / ranks` images.
+    pub fn with_shard(&self, shard: Shard) -> Loader {
+        let mut l = self.clone();
+        l.shard = shard;
+        l
+    }
+
     /// Batches per epoch (before any skipping).
     pub fn batches_per_epoch(&self) -> usize {
-        let (n, b) = (self.dataset.len(), self.options.batch_size);
+        let (n, b) = (self.epoch_samples(), self.options.batch_size);
         if self.options.drop_last {
             n / b
         } else {
@@ -127,15 +173,31 @@ impl Loader {
         if o.shuffle {
             DataRng::new(derive(&[stream::SHUFFLE, o.seed, epoch as u64])).shuffle(&mut order);
         }
+        if self.repeats > 1 {
+            order = repeated_order(&order, self.repeats);
+        }
         let all_batches = self.batches_per_epoch();
         order.truncate((all_batches * o.batch_size).min(order.len()));
         let skip = skip.min(all_batches);
         let order = order.split_off((skip * o.batch_size).min(order.len()));
-        let batches = all_batches - skip;
+        let (order, batch_size) = if self.shard.is_whole() {
+            (order, o.batch_size)
+        } else if o.shuffle || o.drop_last {
+            let local = self.shard.local_batch(o.batch_size).max(1);
+            (self.shard.train_order(&order, o.batch_size), local)
+        } else {
+            let mine = self.shard.val_order(order.len());
+            (mine.into_iter().map(|i| order[i]).collect(), o.batch_size)
+        };
+        let batches = if self.shard.is_whole() || o.drop_last {
+            all_batches - skip
+        } else {
+            order.len().div_ceil(batch_size)
+        };
         let order: Arc<[usize]> = order.into();
         // With at least as many batches in flight as workers, each worker makes whole batches
         // (nothing to copy); with fewer, batches are split so every worker has work.
-        let parts = o.workers.div_ceil(o.prefetch).clamp(1, o.batch_size);
+        let parts = o.workers.div_ceil(o.prefetch).clamp(1, batch_size);
 
         let (job_tx, job_rx) = crossbeam_channel::unbounded::<Job>();
         let (out_tx, out_rx) = crossbeam_channel::unbounded::<PartResult>();
@@ -163,7 +225,7 @@ impl Loader {
             workers,
             cancel,
             order,
-            batch_size: o.batch_size,
+            batch_size,
             parts,
             batches,
             prefetch: o.prefetch,

@@ -29,6 +29,25 @@ impl PixelMap {
         }
     }
 
+    /// Writes `img` (already at its final size), mapped, as CHW into `out`.
+    pub(crate) fn map_into(&self, img: &RgbImage, out: &mut [f32]) {
+        let plane = (img.width() * img.height()) as usize;
+        assert_eq!(out.len(), 3 * plane, "output buffer size");
+        let (scale, bias) = (self.scale, self.bias);
+        for (i, p) in img.pixels().enumerate() {
+            let [r, g, b] = p.0.map(|v| v as f32);
+            let q = match &self.matrix {
+                Some(m) => {
+                    [0, 1, 2].map(|c| (m[c][0] * r + m[c][1] * g + m[c][2] * b).clamp(0.0, 255.0))
+                }
+                None => [r, g, b],
+            };
+            for c in 0..3 {
+                out[c * plane + i] = q[c] * scale[c] + bias[c];
+            }
+        }
+    }
+
     /// Resizes `window` of `img` to `size` x `size` and writes it, mapped, as CHW into
     /// `out`, one row at a time (each row goes from the resampler to `out` while in cache).
     ///

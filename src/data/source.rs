@@ -7,6 +7,8 @@ use crate::config::RunConfig;
 use crate::train::SourceFactory;
 use crate::train::source::{BatchIter, BatchSource, HostBatch};
 
+use crate::train::progressive_resize::ResizeSchedule;
+
 use super::splits::open;
 use super::{Batch, DataError, Epoch, Loader};
 
@@ -18,6 +20,8 @@ pub struct LoaderSource {
     classes: Vec<String>,
     train: Loader,
     val: Loader,
+    /// Progressive resizing (after the paper): the training side of each epoch.
+    resize: Option<ResizeSchedule>,
     skipped: usize,
     warnings: Vec<String>,
     reported: usize,
@@ -31,6 +35,7 @@ impl LoaderSource {
             classes: splits.classes.names().to_vec(),
             train: Loader::train(splits.train, config),
             val: Loader::val(splits.val, config),
+            resize: ResizeSchedule::from_config(&config.progressive_resize),
             skipped: 0,
             warnings: Vec::new(),
             reported: 0,
@@ -104,21 +109,34 @@ impl BatchSource for LoaderSource {
         self.train.dataset().len()
     }
 
+    fn train_epoch_len(&self) -> usize {
+        self.train.epoch_samples()
+    }
+
     fn val_len(&self) -> usize {
         self.val.dataset().len()
     }
 
     fn train_epoch(&mut self, epoch: usize, batch_size: usize, skip: usize) -> BatchIter<'_> {
-        let epoch = self
-            .train
-            .with_batch_size(batch_size)
-            .epoch_from(epoch, skip);
+        let train = match self.resize {
+            Some(r) => self
+                .train
+                .with_size(r.side(epoch))
+                .with_batch_size(batch_size),
+            None => self.train.with_batch_size(batch_size),
+        };
+        let epoch = train.epoch_from(epoch, skip);
         self.counted(epoch)
     }
 
     fn val_epoch(&mut self, batch_size: usize) -> BatchIter<'_> {
         let epoch = self.val.with_batch_size(batch_size).epoch(0);
         self.counted(epoch)
+    }
+
+    fn set_shard(&mut self, shard: super::shard::Shard) {
+        self.train = self.train.with_shard(shard);
+        self.val = self.val.with_shard(shard);
     }
 
     fn skipped(&self) -> usize {

@@ -13,16 +13,20 @@
 //! 5. PCA lighting noise, alpha ~ N(0, lighting_std);
 //! 6. normalization by the paper's mean and std.
 //!
+//! RandAugment (after the paper: [`super::randaugment`]), when on, acts on the 8-bit image
+//! between steps 3 and 4, as timm places it after the crop and flip.
+//!
 //! Validation: shorter side resized to `round(size / val_crop_ratio)`, center crop `size`,
 //! normalization. With the crop off, training uses the validation geometry.
 //!
 //! Randomness: image `index` in `epoch` draws from its own generator seeded by
 //! (seed, epoch, index), so a batch is the same whichever worker made it.
 
-use image::RgbImage;
+use image::{Rgb, RgbImage};
 
 use super::color::{self, Jitter, JitterStep};
 use super::pixel::PixelMap;
+use super::randaugment::{self, RandAugment};
 use super::resample::{Scratch, Window};
 use super::rng::{DataRng, stream};
 use crate::config::AugmentSection;
@@ -48,6 +52,8 @@ pub struct TrainParams {
     pub jitter: Option<Jitter>,
     /// Lighting coefficients alpha (one per eigenvector).
     pub lighting: Option<[f64; 3]>,
+    /// RandAugment's operations for this image.
+    pub randaugment: Option<randaugment::Draw>,
 }
 
 /// Draws a random resized crop of a `width` x `height` image.
@@ -124,6 +130,7 @@ pub fn center_window(width: u32, height: u32, size: usize, ratio: f64) -> Window
 pub struct TrainTransform {
     pub size: usize,
     pub augment: AugmentSection,
+    pub randaugment: Option<RandAugment>,
 }
 
 impl TrainTransform {
@@ -131,7 +138,14 @@ impl TrainTransform {
         TrainTransform {
             size,
             augment: augment.clone(),
+            randaugment: None,
         }
+    }
+
+    /// The same transform with RandAugment after the crop and flip.
+    pub fn with_randaugment(mut self, policy: Option<RandAugment>) -> Self {
+        self.randaugment = policy;
+        self
     }
 
     /// The random draws for one image of `width` x `height`.
@@ -161,11 +175,13 @@ impl TrainTransform {
         });
         let lighting = (a.lighting && a.lighting_std > 0.0)
             .then(|| [0; 3].map(|_| rng.normal() * a.lighting_std));
+        let randaugment = self.randaugment.map(|policy| policy.draw(rng));
         TrainParams {
             crop,
             flip,
             jitter,
             lighting,
+            randaugment,
         }
     }
 
@@ -196,8 +212,27 @@ impl TrainTransform {
             p.lighting.map(color::lighting_offset).unwrap_or([0.0; 3]),
             self.augment.normalize,
         );
-        pixel.resize_into(img, &window, self.size, p.flip, scratch, out);
+        let Some(draw) = &p.randaugment else {
+            pixel.resize_into(img, &window, self.size, p.flip, scratch, out);
+            return;
+        };
+        // RandAugment works on the 8-bit crop, as timm's does on the PIL image.
+        PixelMap::new(None, [0.0; 3], false)
+            .resize_into(img, &window, self.size, p.flip, scratch, out);
+        let mut crop = chw_to_rgb(out, self.size);
+        randaugment::apply(&mut crop, draw, color::MEAN.map(|m| m.round() as u8));
+        pixel.map_into(&crop, out);
     }
+}
+
+/// CHW floats in [0, 255] (unnormalized) as an 8-bit image, rounded.
+fn chw_to_rgb(chw: &[f32], size: usize) -> RgbImage {
+    let plane = size * size;
+    let byte = |v: f32| v.round().clamp(0.0, 255.0) as u8;
+    RgbImage::from_fn(size as u32, size as u32, |x, y| {
+        let i = y as usize * size + x as usize;
+        Rgb([byte(chw[i]), byte(chw[plane + i]), byte(chw[2 * plane + i])])
+    })
 }
 
 /// The validation transform.
@@ -237,6 +272,16 @@ impl Transform {
             Transform::Train(t) => t.size,
             Transform::Val(t) => t.size,
         }
+    }
+
+    /// The same transform producing `size` x `size` images.
+    pub fn with_size(&self, size: usize) -> Transform {
+        let mut t = self.clone();
+        match &mut t {
+            Transform::Train(t) => t.size = size,
+            Transform::Val(t) => t.size = size,
+        }
+        t
     }
 
     /// Transforms image `index` of `epoch` under `seed` into `out` (CHW, `3 * size^2`).

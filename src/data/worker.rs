@@ -79,10 +79,14 @@ impl Worker {
             images: Vec::with_capacity((job.end - job.start) * per_image),
             ..Part::default()
         };
-        for &index in &self.order[job.start..job.end] {
+        let len = self.dataset.len().max(1);
+        // A sample key is the dataset index, plus a multiple of the length for the further
+        // copies of repeated augmentation; the augmentation is drawn from the key.
+        for &key in &self.order[job.start..job.end] {
             if self.cancel.load(Ordering::Relaxed) {
                 break;
             }
+            let index = key % len;
             match self.dataset.load(index) {
                 Ok(img) => {
                     let at = part.images.len();
@@ -91,7 +95,7 @@ impl Worker {
                         &img,
                         self.seed,
                         self.epoch,
-                        index,
+                        key,
                         scratch,
                         &mut part.images[at..],
                     );

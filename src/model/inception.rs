@@ -152,7 +152,7 @@ impl InceptionV3 {
         let x = self.mixed_7b.forward(x);
         let x = self.mixed_7c.forward(x);
         let x = adaptive_avg_pool2d(x, [1, 1]).flatten::<2>(1, 3);
-        self.fc.forward(self.dropout.forward(x))
+        super::kernels::linear(&self.fc, self.dropout.forward(x))
     }
 
     pub fn describe(&self, input: [usize; 3], s: &mut Summary) {

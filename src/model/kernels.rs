@@ -21,12 +21,15 @@
 // the stack this project chose.
 #![allow(deprecated)]
 
+pub mod cudnn;
 #[cfg(feature = "flex")]
 mod flex;
 #[cfg(feature = "tch")]
 mod libtorch;
+pub mod memory;
 pub mod profile;
 
+use super::autocast;
 use burn::backend::autodiff::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
@@ -35,9 +38,10 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::ops::ConvOptions;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{AutodiffBackend, Backend, Dispatch, backend_extension};
+use burn::module::Param;
 use burn::nn::conv::Conv2d;
-use burn::nn::{BatchNorm, PaddingConfig2d};
-use burn::tensor::Tensor;
+use burn::nn::{BatchNorm, Linear, PaddingConfig2d};
+use burn::tensor::{FloatDType, Tensor};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 static BURN_COMPOSITES: AtomicBool = AtomicBool::new(false);
@@ -312,8 +316,14 @@ impl<B: TrainKernels, C: CheckpointStrategy> TrainKernels for Autodiff<B, C> {
     }
 }
 
-/// `conv.forward(x)`, through [`TrainKernels`] on an autodiff device.
+/// `conv.forward(x)`, through [`TrainKernels`] on an autodiff device. Inside an
+/// [`autocast`](crate::model::autocast) scope the input and the weight are cast to its dtype first.
 pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let low = autocast::dtype();
+    let x = match low {
+        Some(dtype) => x.cast(dtype),
+        None => x,
+    };
     let padding = match conv.padding {
         PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => {
             Some([top, left])
@@ -322,22 +332,64 @@ pub fn conv2d(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
         _ => None,
     };
     let Some(padding) = padding.filter(|_| conv.bias.is_none() && kernels_for(&x.device())) else {
-        return conv.forward(x);
+        return match low {
+            Some(dtype) => cast_conv(conv, dtype).forward(x),
+            None => conv.forward(x),
+        };
+    };
+    let weight = conv.weight.val();
+    let weight = match low {
+        Some(dtype) => weight.cast(dtype),
+        None => weight,
     };
     let options = ConvOptions::new(conv.stride, padding, conv.dilation, conv.groups);
     Tensor::from_dispatch(<Dispatch as TrainKernels>::train_conv2d(
         x.into_dispatch(),
-        conv.weight.val().into_dispatch(),
+        weight.into_dispatch(),
         options,
     ))
+}
+
+/// `conv` with its weight and bias cast to `dtype` (casts in the autodiff graph, same ids).
+fn cast_conv(conv: &Conv2d, dtype: FloatDType) -> Conv2d {
+    Conv2d {
+        weight: Param::initialized(conv.weight.id, conv.weight.val().cast(dtype)),
+        bias: conv
+            .bias
+            .as_ref()
+            .map(|b| Param::initialized(b.id, b.val().cast(dtype))),
+        ..conv.clone()
+    }
+}
+
+/// `fc.forward(x)`; inside an [`autocast`](crate::model::autocast) scope the matrix product
+/// runs in its dtype (input, weight and bias cast first).
+pub fn linear(fc: &Linear, x: Tensor<2>) -> Tensor<2> {
+    let Some(dtype) = autocast::dtype() else {
+        return fc.forward(x);
+    };
+    burn::tensor::module::linear(
+        x.cast(dtype),
+        fc.weight.val().cast(dtype),
+        fc.bias.as_ref().map(|b| b.val().cast(dtype)),
+    )
 }
 
 /// `bn.forward(x)`, through [`TrainKernels`] when `bn` trains (an autodiff device and the
 /// layer's training flag on, burn's own condition). Running statistics are updated as burn's
 /// `BatchNorm` does: `running = (1 - momentum) * running + momentum * batch`, biased variance.
+///
+/// Inside an [`autocast`](crate::model::autocast) scope the input may be FP16 or BF16 while
+/// gamma, beta and the statistics stay FP32: the kernel (ATen's mixed-type batch norm) takes them
+/// as they are; burn's own module, which cannot mix dtypes, gets the input up-cast to FP32 and
+/// its output is cast back.
 pub fn batch_norm<const D: usize>(bn: &BatchNorm, x: Tensor<D>) -> Tensor<D> {
     if !(kernels_for(&x.device()) && bn.training.is_enabled()) {
-        return bn.forward(x);
+        let (dtype, params) = (x.dtype(), bn.gamma.val().dtype());
+        if dtype == params {
+            return bn.forward(x);
+        }
+        return bn.forward(x.cast(params)).cast(dtype);
     }
     let device = x.device();
     let (output, mean, invstd) = <Dispatch as TrainKernels>::train_batch_norm(
@@ -353,12 +405,14 @@ pub fn batch_norm<const D: usize>(bn: &BatchNorm, x: Tensor<D>) -> Tensor<D> {
     let momentum = bn.momentum;
     let running_mean = bn.running_mean.value_sync().to_device(&device);
     let running_var = bn.running_var.value_sync().to_device(&device);
+    // The statistics come back in the kernel's accumulation dtype; the running ones keep theirs.
+    let stats = running_mean.dtype();
     let running_mean = running_mean
         .mul_scalar(1.0 - momentum)
-        .add(mean.mul_scalar(momentum));
+        .add(mean.cast(stats).mul_scalar(momentum));
     let running_var = running_var
         .mul_scalar(1.0 - momentum)
-        .add(variance.mul_scalar(momentum));
+        .add(variance.cast(stats).mul_scalar(momentum));
     bn.running_mean.update(running_mean.detach());
     bn.running_var.update(running_var.detach());
 

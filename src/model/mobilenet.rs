@@ -123,7 +123,7 @@ impl MobileNet {
             x = block.forward(x);
         }
         let x = adaptive_avg_pool2d(x, [1, 1]).flatten::<2>(1, 3);
-        self.fc.forward(x)
+        super::kernels::linear(&self.fc, x)
     }
 
     /// Rows `conv1`, `block1` .. `block13` (numbered from 1 like Keras' `conv_dw_1`), `avgpool`,

@@ -1,6 +1,10 @@
 //! The paper's model zoo as burn modules: ResNet 18-152 in variants A-D, MobileNet (v1) and
 //! Inception-V3, all behind one [`ModelConfig`].
 
+pub mod airbench;
+pub mod autocast;
+pub mod drop_path;
+pub mod export;
 pub mod import;
 pub mod inception;
 pub mod kernels;
@@ -16,6 +20,7 @@ use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+pub use airbench::{Airbench, AirbenchConfig};
 pub use inception::{InceptionV3, InceptionV3Config};
 pub use layers::InitScheme;
 pub use mobilenet::{MobileNet, MobileNetConfig};
@@ -28,6 +33,8 @@ pub enum ModelName {
     ResNet(usize),
     MobileNet,
     InceptionV3,
+    /// The CIFAR-10 speed record's network (after the paper; [`airbench`]).
+    Airbench94,
 }
 
 pub const RESNET_DEPTHS: [usize; 5] = [18, 34, 50, 101, 152];
@@ -41,6 +48,7 @@ impl ModelName {
             .collect();
         all.push(ModelName::MobileNet);
         all.push(ModelName::InceptionV3);
+        all.push(ModelName::Airbench94);
         all
     }
 
@@ -48,6 +56,7 @@ impl ModelName {
     pub fn paper_input(self) -> usize {
         match self {
             ModelName::InceptionV3 => 299,
+            ModelName::Airbench94 => 32,
             _ => 224,
         }
     }
@@ -68,6 +77,7 @@ impl fmt::Display for ModelName {
             ModelName::ResNet(d) => write!(f, "resnet{d}"),
             ModelName::MobileNet => write!(f, "mobilenet"),
             ModelName::InceptionV3 => write!(f, "inception_v3"),
+            ModelName::Airbench94 => write!(f, "airbench94"),
         }
     }
 }
@@ -97,6 +107,7 @@ pub fn parse_model(s: &str) -> Result<(ModelName, Option<ResNetVariant>), ModelE
     match lower.as_str() {
         "mobilenet" | "mobilenet_v1" | "mobilenet1.0" => return Ok((ModelName::MobileNet, None)),
         "inception_v3" | "inceptionv3" | "inception" => return Ok((ModelName::InceptionV3, None)),
+        "airbench94" | "airbench" => return Ok((ModelName::Airbench94, None)),
         _ => {}
     }
     let unknown = || ModelError::UnknownModel(s.to_string());
@@ -174,6 +185,10 @@ pub struct ModelConfig {
     /// "efficient" setting turns it on for all three models).
     #[serde(default)]
     pub zero_gamma: bool,
+    /// Stochastic depth's rate: the deepest residual block's drop probability (ResNet only;
+    /// 0 = off). Training-time only, so a checkpoint's model is the same with or without it.
+    #[serde(default)]
+    pub stochastic_depth: f64,
 }
 
 fn one() -> f64 {
@@ -194,6 +209,7 @@ impl ModelConfig {
             width: 1.0,
             init: InitScheme::default(),
             zero_gamma: false,
+            stochastic_depth: 0.0,
         }
     }
 
@@ -267,6 +283,7 @@ impl ModelConfig {
                     small_input: self.small_input(),
                     init: self.init,
                     zero_gamma: self.zero_gamma,
+                    drop_path_rate: self.stochastic_depth,
                 }
                 .init(device),
             ),
@@ -287,6 +304,13 @@ impl ModelConfig {
                 }
                 .init(device),
             ),
+            ModelName::Airbench94 => Model::Airbench(
+                AirbenchConfig {
+                    classes: self.classes,
+                    init: self.init,
+                }
+                .init(device),
+            ),
         })
     }
 }
@@ -298,6 +322,7 @@ pub enum Model {
     ResNet(ResNet),
     MobileNet(MobileNet),
     InceptionV3(InceptionV3),
+    Airbench(Airbench),
 }
 
 impl Model {
@@ -307,6 +332,7 @@ impl Model {
             Model::ResNet(m) => m.forward(x),
             Model::MobileNet(m) => m.forward(x),
             Model::InceptionV3(m) => m.forward(x),
+            Model::Airbench(m) => m.forward(x),
         }
     }
 
@@ -317,6 +343,7 @@ impl Model {
             Model::ResNet(m) => m.describe([3, input, input], &mut s),
             Model::MobileNet(m) => m.describe([3, input, input], &mut s),
             Model::InceptionV3(m) => m.describe([3, input, input], &mut s),
+            Model::Airbench(m) => m.describe([3, input, input], &mut s),
         }
         s
     }

@@ -20,6 +20,7 @@ use burn::tensor::module::adaptive_avg_pool2d;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+use super::drop_path::{block_drop_rates, drop_path};
 use super::layers::{InitScheme, batch_norm, conv, linear, zero_gamma};
 use super::summary::Summary;
 
@@ -110,6 +111,9 @@ pub struct ResNetConfig {
     pub small_input: bool,
     pub init: InitScheme,
     pub zero_gamma: bool,
+    /// Stochastic depth: the last block's drop probability, falling linearly to 0 at the first
+    /// ([`super::drop_path`]); 0 = off.
+    pub drop_path_rate: f64,
 }
 
 /// The stem before the four stages.
@@ -371,6 +375,12 @@ impl Block {
 
     /// `[n, c_in, h, w]` -> `[n, c_out, h/stride, w/stride]`
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        self.forward_dropping(x, 0.0)
+    }
+
+    /// [`Self::forward`] with the residual branch dropped per sample with probability `drop`
+    /// while training (stochastic depth).
+    pub fn forward_dropping(&self, x: Tensor<4>, drop: f64) -> Tensor<4> {
         let (residual, downsample) = match self {
             Block::Basic(b) => {
                 let y = relu(conv_bn(&b.conv1, &b.bn1, x.clone()));
@@ -386,7 +396,7 @@ impl Block {
             Some(d) => d.forward(x),
             None => x,
         };
-        relu(residual + shortcut)
+        relu(drop_path(residual, drop) + shortcut)
     }
 
     /// The residual branch alone, before the addition (tests check zero-gamma with it).
@@ -450,6 +460,9 @@ pub struct ResNet {
     pub layer3: Vec<Block>,
     pub layer4: Vec<Block>,
     pub fc: Linear,
+    /// Each block's stochastic-depth drop probability, in [`Self::blocks`] order.
+    #[module(skip)]
+    pub drop_rates: Vec<f64>,
 }
 
 impl ResNetConfig {
@@ -469,6 +482,7 @@ impl ResNetConfig {
             }
             stages.push(layer);
         }
+        let total: usize = blocks.iter().sum();
         let mut stages = stages.into_iter();
         ResNet {
             stem: Stem::new(self, device),
@@ -477,6 +491,7 @@ impl ResNetConfig {
             layer3: stages.next().unwrap(),
             layer4: stages.next().unwrap(),
             fc: linear(in_channels, self.classes, self.init, device),
+            drop_rates: block_drop_rates(self.drop_path_rate, total),
         }
     }
 }
@@ -485,11 +500,11 @@ impl ResNet {
     /// `[n, 3, h, w]` -> logits `[n, classes]`
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         let mut x = self.stem.forward(x);
-        for block in self.blocks() {
-            x = block.forward(x);
+        for (i, block) in self.blocks().enumerate() {
+            x = block.forward_dropping(x, self.drop_rates.get(i).copied().unwrap_or(0.0));
         }
         let x = adaptive_avg_pool2d(x, [1, 1]).flatten::<2>(1, 3);
-        self.fc.forward(x)
+        super::kernels::linear(&self.fc, x)
     }
 
     /// Every residual block, stage by stage.

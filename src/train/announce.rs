@@ -44,7 +44,8 @@ impl Session {
                 self.schedule.peak
             ),
         );
-        if let Some(dtype) = self.step.precision() {
+        let performance = self.step.performance();
+        if self.step.precision().is_some() {
             let scaling = if self.step.loss_scaling() {
                 ", dynamic loss scaling"
             } else {
@@ -52,11 +53,10 @@ impl Session {
             };
             self.log(
                 LogLevel::Info,
-                format!(
-                    "low precision: {dtype:?} forward and backward, FP32 master weights{scaling}"
-                ),
+                format!("low precision: {}{scaling}", performance.compute.describe()),
             );
         }
+        self.log(LogLevel::Info, performance.describe(&c.performance));
         if c.label_smoothing.enabled {
             self.log(LogLevel::Info, self.step.smoothing().describe());
         }

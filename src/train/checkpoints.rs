@@ -1,7 +1,8 @@
 //! The run's checkpoint policy, in one place: `last` (model and optimizer, to resume) every
 //! `checkpoint.every_epochs` epochs, after the last epoch, on a stop and on request; `best`
 //! (the model alone) whenever validation top-1 improves. A failed save (a full disk) keeps the
-//! previous file and the run goes on.
+//! previous file and the run goes on. In a data-parallel run rank 0 alone saves (the replicas
+//! are identical); every rank reads `last` on `--resume`.
 
 use super::events::{CheckpointKind, LogLevel, TrainEvent};
 use super::persist::{self, CheckpointMeta};
@@ -14,8 +15,11 @@ impl Session {
     }
 
     /// Saves the model as `kind` (`last` with the optimizer) and says so; a failed save is a
-    /// warning, the previous file is kept.
+    /// warning, the previous file is kept. Only rank 0 of a data-parallel run saves.
     pub(super) fn save(&self, kind: CheckpointKind) {
+        if !self.is_leader() {
+            return;
+        }
         let meta = CheckpointMeta {
             epochs_done: self.epochs_done,
             iteration: self.iteration,

@@ -26,4 +26,7 @@ pub enum TrainError {
     },
     #[error("teacher: {0}")]
     Teacher(String),
+    /// A data-parallel run's ranks could not meet or go on (the message names the rank).
+    #[error("{0}")]
+    Dist(#[from] crate::dist::DistError),
 }

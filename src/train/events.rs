@@ -38,6 +38,10 @@ pub struct EpochMetrics {
     pub val_top1: f64,
     /// Percent.
     pub val_top5: f64,
+    /// Top-1 (percent) of the EMA of the weights, when `[ema]` is on (after the paper);
+    /// absent otherwise, so the lines of runs without it read as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ema_val_top1: Option<f64>,
     /// The learning rate of the epoch's last iteration.
     pub lr: f64,
     pub images_per_sec: f64,

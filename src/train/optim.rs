@@ -13,6 +13,13 @@ use burn::optim::{ModuleOptimizer, SgdConfig};
 
 use crate::config::{OptimizerKind, RunConfig};
 
+pub mod adamw;
+pub mod adaptive;
+pub mod clip;
+pub mod lamb;
+#[cfg(test)]
+mod toy;
+
 /// Parameters that no-bias-decay exempts: biases and BN gamma/beta, as GluonCV's `--no-wd`
 /// (`.*beta|.*gamma|.*bias`) selects them.
 pub const NO_DECAY_PATTERN: &str = r"(^|\.)(bias|gamma|beta)$";
@@ -30,11 +37,28 @@ fn sgd(kind: OptimizerKind, momentum: f64, weight_decay: f64) -> SgdConfig {
         .with_weight_decay(decay)
 }
 
-/// The optimizer a run trains with.
+/// The global gradient-norm clip the optimizer asks for before each step (timm's `Lamb`
+/// clips at 1), if any.
+pub fn max_grad_norm(config: &RunConfig) -> Option<f64> {
+    (config.optimizer.kind == OptimizerKind::Lamb).then_some(lamb::LAMB_MAX_GRAD_NORM)
+}
+
+/// The optimizer a run trains with: NAG or SGD (the paper's), LAMB or AdamW (after it); the
+/// no-bias-decay trick applies to all four.
 pub fn build_optimizer(config: &RunConfig) -> ModuleOptimizer {
     let o = &config.optimizer;
+    let nbd = config.no_bias_decay.enabled;
+    match o.kind {
+        OptimizerKind::Lamb => {
+            return lamb::lamb_optimizer(lamb::LAMB_DEFAULTS, o.weight_decay, nbd);
+        }
+        OptimizerKind::Adamw => {
+            return adamw::adamw_optimizer(adamw::ADAMW_DEFAULTS, o.weight_decay, nbd);
+        }
+        OptimizerKind::Nag | OptimizerKind::Sgd => {}
+    }
     let optim = sgd(o.kind, o.momentum, o.weight_decay).init();
-    if !config.no_bias_decay.enabled {
+    if !nbd {
         return optim;
     }
     let no_decay = ParamGroup::from_regex(NO_DECAY_PATTERN).expect("static pattern");

@@ -29,6 +29,15 @@ pub fn model_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!("{name}.ckpt"))
 }
 
+/// The checkpoint a run folder stands for (a distillation teacher, `botui eval RUN`): its
+/// `best`, else its `last`; `None` before its first checkpoint.
+pub fn run_checkpoint(dir: &Path) -> Option<PathBuf> {
+    ["best", "last"]
+        .into_iter()
+        .map(|name| model_path(dir, name))
+        .find(|p| p.is_file())
+}
+
 pub fn optimizer_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!("{name}.optim"))
 }

@@ -1,10 +1,15 @@
 //! Low-precision training (Sec. 3.2): the forward and backward passes run in FP16 or BF16 while
-//! the optimizer updates an FP32 master copy of the weights.
+//! the optimizer updates an FP32 master copy of the weights. Two ways, [`Compute`]:
 //!
-//! Each step maps the FP32 model to a low-precision "shadow" whose weights are casts of the
-//! master weights (the casts are part of the autodiff graph, so gradients arrive in FP32 on the
-//! master parameters), feeds it a low-precision batch, and computes the loss in FP32 from the
-//! up-cast logits. BN running statistics stay FP32 and shared with the master model. FP16 adds
+//! - autocast (the default, what `torch.autocast` does): the model stays FP32 and each
+//!   convolution and the classifier cast their input and weights to the low dtype as they run,
+//!   while batch norm keeps FP32 parameters and statistics (`model::autocast`);
+//! - the whole model cast, as the paper's MXNet code does: each step maps the FP32 model to a
+//!   low-precision "shadow" whose weights, BN's included, are casts of the master weights.
+//!
+//! Either way the casts are part of the autodiff graph, so gradients arrive in FP32 on the
+//! master parameters, and the loss is computed in FP32 from the up-cast logits. BN running
+//! statistics stay FP32 and shared with the master model. FP16 adds
 //! dynamic loss scaling: the loss is multiplied by a scale before backward, the gradients are
 //! divided by it before the update, a step with an overflowed gradient is skipped and halves
 //! the scale, and `growth_interval` good steps in a row double it.
@@ -15,7 +20,80 @@ use burn::tensor::{FloatDType, Tensor};
 
 use crate::config::{LowPrecision, Precision};
 use crate::device::DeviceName;
+use crate::model::autocast::autocast;
 use crate::model::{Model, is_running_stat};
+
+/// A precision's name as the bench, the self-test and the results files print it.
+pub fn dtype_name(dtype: Option<FloatDType>) -> &'static str {
+    match dtype {
+        None => "fp32",
+        Some(FloatDType::F16) => "fp16",
+        Some(FloatDType::BF16) => "bf16",
+        Some(_) => "other",
+    }
+}
+
+/// How a training step's forward pass computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compute {
+    Fp32,
+    /// Convolutions and the classifier in this dtype, batch norm with FP32 parameters.
+    Autocast(FloatDType),
+    /// The whole model cast to this dtype for the step (the paper's way).
+    CastModel(FloatDType),
+}
+
+impl Compute {
+    /// `dtype` (if any) the way `autocast` says.
+    pub fn new(dtype: Option<FloatDType>, autocast: bool) -> Self {
+        match (dtype, autocast) {
+            (None, _) => Compute::Fp32,
+            (Some(d), true) => Compute::Autocast(d),
+            (Some(d), false) => Compute::CastModel(d),
+        }
+    }
+
+    pub fn dtype(self) -> Option<FloatDType> {
+        match self {
+            Compute::Fp32 => None,
+            Compute::Autocast(d) | Compute::CastModel(d) => Some(d),
+        }
+    }
+
+    /// For the run log.
+    pub fn describe(self) -> String {
+        let name = |d: FloatDType| match d {
+            FloatDType::F16 => "FP16",
+            FloatDType::BF16 => "BF16",
+            _ => "low precision",
+        };
+        match self {
+            Compute::Fp32 => "FP32".into(),
+            Compute::Autocast(d) => format!(
+                "{} autocast: convolutions and the classifier in {0}, batch norm and the loss in FP32, FP32 master weights",
+                name(d)
+            ),
+            Compute::CastModel(d) => format!(
+                "{}: the whole model cast for each step (batch norm too), the loss in FP32, FP32 master weights",
+                name(d)
+            ),
+        }
+    }
+}
+
+/// The FP32 logits of `model` on `x` (an FP32 batch) computed the `compute` way.
+pub fn forward(model: &Model, x: Tensor<4>, compute: Compute) -> Tensor<2> {
+    match compute {
+        Compute::Fp32 => model.forward(x),
+        Compute::Autocast(dtype) => {
+            let _scope = autocast(Some(dtype));
+            model.forward(x).cast(FloatDType::F32)
+        }
+        Compute::CastModel(dtype) => shadow(model, dtype)
+            .forward(x.cast(dtype))
+            .cast(FloatDType::F32),
+    }
+}
 
 /// Whether `device` can train in `config.dtype`, and if not, why.
 pub fn check_support(

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::config::RunConfig;
+use crate::dist::World;
 
 use super::source::BatchSource;
 
@@ -15,6 +16,9 @@ pub struct RunRequest {
     pub run_dir: PathBuf,
     /// Continue the run in `run_dir` from its last checkpoint.
     pub resume: bool,
+    /// This process's rank of a data-parallel run (`None`: it trains alone). Rank 0 alone
+    /// writes `run_dir`; on `resume` every rank reads it, so the ranks share its filesystem.
+    pub world: Option<World>,
 }
 
 /// Opens the dataset inside the trainer thread (scanning a large folder takes a while).

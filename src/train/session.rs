@@ -1,7 +1,10 @@
 //! One run, from start (or resume) to the last epoch: the epochs, validation, checkpoints and
 //! metric files, inside the trainer thread ([`super::trainer`]). The parts live in their own
 //! files: [`super::step`] (one iteration), [`super::epoch`] (one epoch),
-//! [`super::validate`] and [`super::checkpoints`].
+//! [`super::validate`] and [`super::checkpoints`]. A rank of a data-parallel run
+//! ([`super::parallel`]) runs the same session: it reads its shard of the data, the step
+//! averages gradients over the ranks, validation sums over them, and rank 0 alone writes the
+//! run folder.
 
 use std::time::Instant;
 
@@ -13,8 +16,10 @@ use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use crate::config::RunConfig;
 use crate::model::Model;
 
+use super::ema::{EmaDecay, ModelEma};
 use super::error::TrainError;
 use super::events::{CheckpointKind, EpochMetrics, LogLevel, TrainCommand, TrainEvent};
+use super::parallel::DataParallel;
 use super::precision::check_support;
 use super::request::{RunRequest, SourceFactory};
 use super::resume::{Best, restore};
@@ -22,7 +27,6 @@ use super::run_dir::RunDir;
 use super::schedule::LrSchedule;
 use super::source::{BatchSource, batches_per_epoch};
 use super::step::Step;
-use super::validate::validate;
 
 /// Whether the epoch loop goes on after reading the commands.
 pub(super) enum Control {
@@ -42,11 +46,15 @@ pub(super) struct Session {
     pub(super) optim: ModuleOptimizer,
     pub(super) schedule: LrSchedule,
     pub(super) step: Step,
+    /// The EMA of the weights (after the paper), updated after every optimizer step.
+    pub(super) ema: Option<ModelEma<Model>>,
     pub(super) classes: usize,
     pub(super) iteration: usize,
     pub(super) epochs_done: usize,
     pub(super) best: Option<Best>,
     pub(super) history: Vec<EpochMetrics>,
+    /// This rank's link to the others; `None` when training alone.
+    pub(super) parallel: Option<DataParallel>,
 }
 
 impl Session {
@@ -56,6 +64,7 @@ impl Session {
         events: Sender<TrainEvent>,
         commands: Receiver<TrainCommand>,
     ) -> Result<(), TrainError> {
+        // On resume every rank reads the run folder; only rank 0 ever writes it.
         let (dir, config, history) = if request.resume {
             let (dir, config, history) = RunDir::open(&request.run_dir)?;
             (Some(dir), config, history)
@@ -65,17 +74,27 @@ impl Session {
         config
             .validate()
             .map_err(|e| TrainError::Config(e.to_string()))?;
-        let device = config.device.resolve()?;
+        let (mut parallel, device_name) = match request.world {
+            Some(world) => {
+                let device_name = world.device(config.device);
+                (Some(DataParallel::join(world, &config)?), device_name)
+            }
+            None => (None, config.device),
+        };
+        let leader = parallel.as_ref().is_none_or(DataParallel::is_leader);
+        let device = device_name.resolve()?;
         // A device that cannot train in low precision trains in FP32 and says why (the laptop
         // companions of the paper's presets keep the FP16 switch on flex).
-        let (precision, precision_note) = match check_support(&config.low_precision, config.device)
-        {
+        let (precision, precision_note) = match check_support(&config.low_precision, device_name) {
             Ok(p) => (p, None),
             Err(why) => (None, Some(why)),
         };
         device.seed(config.seed);
         let autodiff = device.clone().autodiff();
         let mut source = open_source(&config).map_err(TrainError::Data)?;
+        if let Some(p) = &parallel {
+            source.set_shard(p.shard);
+        }
         let classes: Vec<String> = source.classes().to_vec();
         if source.train_len() < config.batch_size {
             return Err(TrainError::Data(format!(
@@ -86,18 +105,41 @@ impl Session {
         }
         let dir = match dir {
             Some(dir) => dir,
-            None => RunDir::create(&request.run_dir, &config, &classes)?,
+            None if leader => RunDir::create(&request.run_dir, &config, &classes)?,
+            // The other ranks never write: the folder is rank 0's.
+            None => RunDir {
+                path: request.run_dir.clone(),
+            },
         };
-        let iters_per_epoch = batches_per_epoch(source.train_len(), config.batch_size);
+        let iters_per_epoch = batches_per_epoch(source.train_epoch_len(), config.batch_size);
         let schedule = LrSchedule::new(&config, iters_per_epoch);
-        let (start, restart) = restore(&dir, &config, classes.len(), request.resume, &autodiff)?;
+        let (mut start, restart) =
+            restore(&dir, &config, classes.len(), request.resume, &autodiff)?;
+        if let Some(p) = parallel.as_mut() {
+            // Rank 0's weights everywhere: a fresh run's random init (each rank drew its own),
+            // or the checkpoint every rank read.
+            start.model = p.share_weights(start.model)?;
+        }
         let history = history
             .into_iter()
             .filter(|m| m.epoch <= start.epochs_done)
             .collect();
         let step = Step::new(&config, classes.len(), precision, &device)?;
+        // The average is not checkpointed: a resumed run starts it again from the resumed
+        // weights, with timm's update count (so its decay) where the run left off.
+        let ema = config.ema.enabled.then(|| {
+            let e = &config.ema;
+            let decay = EmaDecay {
+                warmup_power: e.warmup_power,
+                ..EmaDecay::new(e.decay, e.warmup)
+            };
+            ModelEma::new(start.model.valid(), decay, start.iteration)
+        });
+        // Process-wide switches (cuDNN autotuning) before the first step.
+        step.performance().apply();
         let mut session = Session {
             step,
+            ema,
             classes: classes.len(),
             config,
             dir,
@@ -112,6 +154,7 @@ impl Session {
             epochs_done: start.epochs_done,
             best: start.best,
             history,
+            parallel,
         };
         session.announce(&classes, source.as_ref());
         if restart {
@@ -126,7 +169,29 @@ impl Session {
                 format!("low precision is on but this run trains in FP32: {why}"),
             );
         }
-        session.train(source.as_mut())
+        if let Some(p) = &session.parallel {
+            session.log(
+                LogLevel::Info,
+                format!(
+                    "data-parallel: rank {} of {} ({}), batch {} per rank of the global {}",
+                    p.rank(),
+                    p.size(),
+                    p.world().launcher,
+                    p.shard.local_batch(session.config.batch_size),
+                    session.config.batch_size
+                ),
+            );
+        }
+        session.train(source.as_mut())?;
+        if let Some(p) = session.parallel.take() {
+            p.finish()?;
+        }
+        Ok(())
+    }
+
+    /// Whether this process writes the run folder: rank 0, or a run alone.
+    pub(super) fn is_leader(&self) -> bool {
+        self.parallel.as_ref().is_none_or(DataParallel::is_leader)
     }
 
     pub(super) fn send(&self, event: TrainEvent) {
@@ -141,7 +206,9 @@ impl Session {
             LogLevel::Warning => "warning",
             LogLevel::Error => "error",
         };
-        self.dir.log(&format!("[{tag}] {message}"));
+        if self.is_leader() {
+            self.dir.log(&format!("[{tag}] {message}"));
+        }
         self.send(TrainEvent::Log { level, message });
     }
 
@@ -197,14 +264,7 @@ impl Session {
                 break;
             }
             let train_seconds = started.elapsed().as_secs_f64();
-            let eval = self.model().valid();
-            let val = validate(
-                &eval,
-                source,
-                self.config.batch_size,
-                self.classes,
-                &self.device,
-            )?;
+            let (val, ema_val) = self.validate_epoch(source)?;
             for warning in source.take_warnings() {
                 self.log(LogLevel::Warning, warning);
             }
@@ -213,9 +273,10 @@ impl Session {
                 epoch: epoch + 1,
                 train_loss: totals.loss.mean().unwrap_or(f64::NAN),
                 train_top1: totals.top1.mean().map(|v| 100.0 * v),
-                val_loss: val.loss,
-                val_top1: val.top1,
-                val_top5: val.top5,
+                val_loss: val.loss(),
+                val_top1: val.top1_percent(),
+                val_top5: val.top5_percent(),
+                ema_val_top1: ema_val.map(|v| v.top1_percent()),
                 lr: self.schedule.lr(self.iteration.saturating_sub(1)),
                 images_per_sec: totals.images as f64 / train_seconds.max(1e-9),
                 data_wait_seconds: totals.data_wait,
@@ -253,7 +314,9 @@ impl Session {
             self.save(CheckpointKind::Last);
         }
         self.history.push(metrics.clone());
-        if let Err(e) = self.dir.write_metrics(&self.history) {
+        if self.is_leader()
+            && let Err(e) = self.dir.write_metrics(&self.history)
+        {
             self.log(LogLevel::Warning, format!("could not write metrics: {e}"));
         }
         self.log(

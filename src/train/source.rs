@@ -4,6 +4,8 @@
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
+use crate::data::shard::Shard;
+
 /// One batch on the host: images `[n, 3, side, side]` row-major, already normalized.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HostBatch {
@@ -40,6 +42,11 @@ pub type BatchIter<'a> = Box<dyn Iterator<Item = Result<HostBatch, String>> + 'a
 pub trait BatchSource: Send {
     fn classes(&self) -> &[String];
     fn train_len(&self) -> usize;
+    /// Samples in one training epoch: [`BatchSource::train_len`], or fewer with repeated
+    /// augmentation (each of them shown several times).
+    fn train_epoch_len(&self) -> usize {
+        self.train_len()
+    }
     fn val_len(&self) -> usize;
     /// The training batches of `epoch` (0-based) of `batch_size` images, shuffled by the
     /// seed and the epoch, the last incomplete batch dropped, starting at batch `skip` (a run
@@ -47,6 +54,11 @@ pub trait BatchSource: Send {
     fn train_epoch(&mut self, epoch: usize, batch_size: usize, skip: usize) -> BatchIter<'_>;
     /// The validation set in a fixed order, every image once.
     fn val_epoch(&mut self, batch_size: usize) -> BatchIter<'_>;
+    /// From now on, only `shard`'s images (a rank of a data-parallel run, see
+    /// [`Shard`]): `train_epoch` still takes the global batch size and returns this rank's
+    /// `batch_size / ranks` images of each global batch; `val_epoch` returns every
+    /// `ranks`-th image.
+    fn set_shard(&mut self, shard: Shard);
     /// Images skipped so far because they could not be read.
     fn skipped(&self) -> usize {
         0
@@ -70,6 +82,7 @@ pub struct ColorSource {
     train: usize,
     val: usize,
     seed: u64,
+    shard: Shard,
 }
 
 impl ColorSource {
@@ -80,6 +93,7 @@ impl ColorSource {
             train,
             val,
             seed,
+            shard: Shard::WHOLE,
         }
     }
 
@@ -145,10 +159,15 @@ impl BatchSource for ColorSource {
         let full = batches_per_epoch(self.train, batch_size) * batch_size;
         order.truncate(full);
         let order = order.split_off((skip * batch_size).min(full));
-        self.batches(0, order, batch_size)
+        let order = self.shard.train_order(&order, batch_size);
+        self.batches(0, order, self.shard.local_batch(batch_size))
     }
 
     fn val_epoch(&mut self, batch_size: usize) -> BatchIter<'_> {
-        self.batches(1 << 40, (0..self.val).collect(), batch_size)
+        self.batches(1 << 40, self.shard.val_order(self.val), batch_size)
+    }
+
+    fn set_shard(&mut self, shard: Shard) {
+        self.shard = shard;
     }
 }

@@ -11,6 +11,8 @@ use crate::config::Distillation;
 use crate::model::import::{ImportOptions, load_pretrained};
 use crate::model::{Model, ModelConfig, parse_model};
 
+use super::persist::run_checkpoint;
+
 /// Loads the teacher named by `distillation.teacher` for a student with `classes` classes
 /// that sees `input`-pixel images.
 pub fn load_teacher(
@@ -68,16 +70,12 @@ fn imported(
 /// A run folder (its `best` checkpoint, else `last`) or a `.ckpt` file.
 fn checkpoint_file(path: &Path) -> Result<PathBuf, String> {
     if path.is_dir() {
-        for name in ["best", "last"] {
-            let file = path.join(format!("{name}.ckpt"));
-            if file.is_file() {
-                return Ok(file);
-            }
-        }
-        return Err(format!(
-            "{} holds no botui checkpoint (best.ckpt or last.ckpt)",
-            path.display()
-        ));
+        return run_checkpoint(path).ok_or_else(|| {
+            format!(
+                "{} holds no botui checkpoint (best.ckpt or last.ckpt)",
+                path.display()
+            )
+        });
     }
     if !path.exists() {
         return Err(format!("{} does not exist", path.display()));

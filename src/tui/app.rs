@@ -6,8 +6,10 @@
 
 use botui::config::{PaperReference, RunConfig};
 use botui::hw::HwSample;
+use botui::study::{StudyEvent, StudyPlan};
 use botui::train::{LogLevel, TrainCommand, TrainEvent};
 
+use super::eval::{EvalEvent, EvalView};
 use super::hwstate::HwState;
 use super::layout::{Areas, areas};
 pub use super::layout::{PaneId, Tab};
@@ -15,6 +17,7 @@ use super::log::{LogSource, LogState};
 use super::run::RunState;
 use super::runs::{PastRun, RunsState};
 use super::setup::{LrPreview, SetupRow};
+use super::study::{StudyEntry, StudyState};
 use super::tricks::{Item, items};
 use botui::config::tricks::ParamDef;
 use botui::config::{KeyChord, KeyMap, Settings, Theme, UiSettings};
@@ -47,7 +50,11 @@ pub enum Popup {
     Help,
     ConfirmQuit,
     Input(InputBox),
-    Presets { selected: usize },
+    Presets {
+        selected: usize,
+    },
+    /// A past run being evaluated, then its report.
+    Eval(EvalView),
 }
 
 /// A preset as the picker lists it.
@@ -114,6 +121,17 @@ pub enum Msg {
     Hw(HwSample),
     Config(ConfigMsg),
     RunsScanned(Vec<PastRun>, Vec<String>),
+    /// The studies to pick from (built in and the user's), and why some could not be read.
+    StudiesListed(Vec<StudyEntry>, Vec<String>),
+    /// The study asked for is resolved, its folder made, and its runner started.
+    StudyStarted {
+        dir: std::path::PathBuf,
+        plan: Box<StudyPlan>,
+    },
+    /// An event of the running study.
+    Study(StudyEvent),
+    /// From the background evaluation of a past run.
+    Eval(EvalEvent),
     /// Something the event loop could not do (an effect failed), for the log.
     Problem(String),
     /// A line something wrote to stderr while the workbench had the screen.
@@ -129,6 +147,14 @@ pub enum Effect {
     OpenEditor,
     SavePreset(String),
     ScanRuns,
+    /// Resolve the study of this name and run it in the background.
+    StartStudy(String),
+    /// Stop the running study (each of its runs saves a checkpoint).
+    StopStudy,
+    /// Evaluate the run in this folder in the background (replacing any evaluation running).
+    StartEval(std::path::PathBuf),
+    /// Stop the evaluation running (its popup was closed).
+    CancelEval,
     Quit,
 }
 
@@ -147,9 +173,11 @@ pub struct App {
     pub hw: HwState,
     pub log: LogState,
     pub runs: RunsState,
+    /// The Study tab: the studies to pick from and the one started here.
+    pub study: StudyState,
     pub tab: Tab,
     /// The focused pane of each tab (the first visible one when it is hidden at this size).
-    pub focus: [PaneId; 3],
+    pub focus: [PaneId; 4],
     pub popup: Option<Popup>,
     pub lr_log_scale: bool,
     pub ui: UiSettings,
@@ -174,8 +202,14 @@ impl App {
             hw: HwState::default(),
             log: LogState::default(),
             runs: RunsState::default(),
+            study: StudyState::default(),
             tab: Tab::Setup,
-            focus: [PaneId::Setup, PaneId::Metrics, PaneId::RunList],
+            focus: [
+                PaneId::Setup,
+                PaneId::Metrics,
+                PaneId::RunList,
+                PaneId::StudyList,
+            ],
             popup: None,
             lr_log_scale: false,
             ui: UiSettings::default(),
@@ -239,6 +273,11 @@ impl App {
         self.run.as_ref().is_some_and(|r| r.phase.is_active())
     }
 
+    /// A run or a study is training: quitting asks first, and nothing else may start.
+    pub fn busy(&self) -> bool {
+        self.run_active() || self.study.is_active()
+    }
+
     /// The checklist's lines for the current config.
     pub fn trick_items(&self) -> Vec<Item> {
         items(&self.config)
@@ -279,6 +318,20 @@ impl App {
                 }
                 self.runs.set_list(list);
             }
+            Msg::StudiesListed(list, problems) => {
+                for p in problems {
+                    self.note(LogLevel::Warning, format!("studies: {p}"));
+                }
+                self.study.set_list(list);
+            }
+            Msg::StudyStarted { dir, plan } => self.study_started(dir, *plan),
+            Msg::Study(event) => return self.on_study(event),
+            Msg::Eval(event) => {
+                // The popup closed (and the job was cancelled): late events are dropped.
+                if let Some(Popup::Eval(view)) = self.popup.as_mut() {
+                    view.apply(event);
+                }
+            }
             Msg::Problem(message) => self.note(LogLevel::Error, message),
             Msg::Stderr(line) => self.log.push(LogLevel::Warning, LogSource::Stderr, line),
         }
@@ -296,7 +349,7 @@ impl App {
         run.apply(&event);
         match event {
             TrainEvent::Finished { .. } | TrainEvent::Failed { .. } => {
-                if self.quitting {
+                if self.quitting && !self.busy() {
                     return vec![Effect::Quit];
                 }
                 vec![Effect::ScanRuns]

@@ -47,6 +47,7 @@ pub fn epoch(e: usize, epochs: usize, lr: f64) -> EpochMetrics {
         val_loss: 6.9 * (-3.0 * t).exp() + 1.0,
         val_top1: top1,
         val_top5: (top1 + 16.0).min(99.0),
+        ema_val_top1: None,
         lr,
         images_per_sec: 2900.0,
         data_wait_seconds: 1.5,
@@ -158,4 +159,44 @@ pub fn long_run_app(epochs: usize, done: usize, iters_per_epoch: usize, n_gpus: 
         }));
     }
     app
+}
+
+/// What evaluating a tiny 4-class run reports: one class always right, one mostly confused
+/// with another.
+#[cfg(test)]
+pub fn eval_report() -> botui::eval::EvalReport {
+    use botui::eval::{ClassAccuracy, ConfusedPair, EvalReport};
+    let class = |name: &str, images, correct| ClassAccuracy {
+        class: name.into(),
+        images,
+        correct,
+        top1: Some(100.0 * correct as f64 / images as f64),
+    };
+    EvalReport {
+        model: "resnet18-B".into(),
+        file: "runs/a/best.ckpt".into(),
+        epoch: Some(2),
+        trained_top1: Some(62.5),
+        data: "builtin".into(),
+        images: 32,
+        input: 32,
+        batch_size: 16,
+        tta: false,
+        loss: 0.9321,
+        top1: 62.5,
+        top5: 100.0,
+        top_k: 4,
+        per_class: vec![
+            class("circle", 8, 8),
+            class("square", 8, 2),
+            class("ring", 8, 5),
+            class("disk", 8, 5),
+        ],
+        confused: vec![ConfusedPair {
+            class: "square".into(),
+            predicted: "circle".into(),
+            images: 6,
+            share: 75.0,
+        }],
+    }
 }

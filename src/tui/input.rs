@@ -4,6 +4,7 @@
 use botui::train::{LogLevel, TrainCommand};
 
 use super::app::{App, EditTarget, Effect, InputBox, MouseMsg, PaneId, Popup, Tab};
+use super::eval::EvalView;
 use super::layout::{inner, list_offset};
 use super::run::{Phase, RunState};
 use super::setup::{SetupRow, checked_edit};
@@ -22,6 +23,7 @@ impl App {
             }
             Some(Popup::Help) => return Vec::new(),
             Some(Popup::Presets { selected }) => return self.on_picker_key(selected, chord),
+            Some(Popup::Eval(view)) => return self.on_eval_key(view, chord),
             None => {}
         }
         let mut effects = Vec::new();
@@ -34,9 +36,18 @@ impl App {
     pub fn on_action(&mut self, action: Action) -> Vec<Effect> {
         let phase = self.run.as_ref().map(|r| r.phase.clone());
         match action {
-            Action::Quit if self.run_active() => self.popup = Some(Popup::ConfirmQuit),
+            Action::Quit if self.busy() => self.popup = Some(Popup::ConfirmQuit),
             Action::Quit => return vec![Effect::Quit],
             Action::Help => self.popup = Some(Popup::Help),
+            // On the Study tab, start and stop act on the study.
+            Action::Start if self.tab == Tab::Study => return self.start_study(),
+            Action::Stop if self.tab == Tab::Study && self.study.is_active() => {
+                return if self.stop_study() {
+                    vec![Effect::StopStudy]
+                } else {
+                    Vec::new()
+                };
+            }
             Action::Start => return self.start(),
             Action::Pause if phase == Some(Phase::Running) => {
                 return vec![Effect::Command(TrainCommand::Pause)];
@@ -59,6 +70,7 @@ impl App {
             Action::TabSetup => self.tab = Tab::Setup,
             Action::TabTrain => self.tab = Tab::Train,
             Action::TabRuns => self.tab = Tab::Runs,
+            Action::TabStudy => self.tab = Tab::Study,
             Action::Up => self.move_by(-1),
             Action::Down => self.move_by(1),
             Action::Left => return self.step(-1),
@@ -75,6 +87,7 @@ impl App {
                 self.open_input(EditTarget::PresetName, "save the setup as preset", name);
             }
             Action::Scale => self.lr_log_scale = !self.lr_log_scale,
+            Action::Evaluate => return self.evaluate(),
             _ => {}
         }
         Vec::new()
@@ -85,6 +98,13 @@ impl App {
             self.note(
                 LogLevel::Warning,
                 "a run is already training: stop it first",
+            );
+            return Vec::new();
+        }
+        if self.study.is_active() {
+            self.note(
+                LogLevel::Warning,
+                "a study is running: stop it (Study tab) before starting a run",
             );
             return Vec::new();
         }
@@ -99,16 +119,50 @@ impl App {
         vec![Effect::StartRun(Box::new(self.config.clone()))]
     }
 
+    /// Evaluates the selected past run (on the Runs tab) in the background, in a popup.
+    fn evaluate(&mut self) -> Vec<Effect> {
+        if self.tab != Tab::Runs {
+            return Vec::new();
+        }
+        let Some(run) = self.runs.list.get(self.runs.selected) else {
+            self.note(LogLevel::Warning, "no past run to evaluate");
+            return Vec::new();
+        };
+        let path = run.path.clone();
+        self.popup = Some(Popup::Eval(EvalView::start(run.label())));
+        vec![Effect::StartEval(path)]
+    }
+
+    /// Esc (or a quit key) closes the eval popup, cancelling the evaluation if it still runs.
+    fn on_eval_key(&mut self, view: EvalView, chord: KeyChord) -> Vec<Effect> {
+        let close = chord.code == KeyCode::Esc || self.keys.actions(chord).contains(&Action::Quit);
+        if !close {
+            self.popup = Some(Popup::Eval(view));
+            return Vec::new();
+        }
+        if view.is_running() {
+            self.note(
+                LogLevel::Info,
+                format!("evaluation of {} cancelled", view.run()),
+            );
+            return vec![Effect::CancelEval];
+        }
+        Vec::new()
+    }
+
     fn confirm_quit(&mut self) -> Vec<Effect> {
-        if !self.run_active() {
+        if !self.busy() {
             return vec![Effect::Quit];
         }
         self.quitting = true;
+        let mut effects = Vec::new();
         if self.run.as_mut().is_some_and(RunState::request_stop) {
-            vec![Effect::Command(TrainCommand::Stop)]
-        } else {
-            Vec::new()
+            effects.push(Effect::Command(TrainCommand::Stop));
         }
+        if self.stop_study() {
+            effects.push(Effect::StopStudy);
+        }
+        effects
     }
 
     fn move_by(&mut self, d: i32) {
@@ -118,6 +172,8 @@ impl App {
             PaneId::Tricks => self.trick_row = clamp(self.trick_row, self.trick_items().len()),
             PaneId::Log => self.log.scroll_by(-d),
             PaneId::RunList => self.runs.move_by(d),
+            PaneId::StudyList => self.study.move_by(d),
+            PaneId::StudyTable | PaneId::StudyCurves => self.study.move_row(d),
             _ => {}
         }
     }
@@ -237,6 +293,7 @@ impl App {
                 self.runs.open_selected();
                 Vec::new()
             }
+            PaneId::StudyList => self.start_study(),
             _ => Vec::new(),
         }
     }
@@ -400,6 +457,14 @@ impl App {
                         self.runs.open_selected();
                     }
                     self.runs.selected = i;
+                }
+            }
+            PaneId::StudyList => {
+                let n = self.study.list.len();
+                let h = inside.height.saturating_sub(6) as usize;
+                let i = list_offset(self.study.selected, n, h) + line;
+                if line < h && i < n {
+                    self.study.selected = i;
                 }
             }
             _ => {}

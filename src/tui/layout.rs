@@ -9,16 +9,18 @@ pub enum Tab {
     Setup,
     Train,
     Runs,
+    Study,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 3] = [Tab::Setup, Tab::Train, Tab::Runs];
+    pub const ALL: [Tab; 4] = [Tab::Setup, Tab::Train, Tab::Runs, Tab::Study];
 
     pub fn title(self) -> &'static str {
         match self {
             Tab::Setup => "Setup",
             Tab::Train => "Train",
             Tab::Runs => "Runs",
+            Tab::Study => "Study",
         }
     }
 
@@ -37,6 +39,9 @@ pub enum PaneId {
     Log,
     RunList,
     RunView,
+    StudyList,
+    StudyTable,
+    StudyCurves,
 }
 
 /// Wide enough for two columns of panes.
@@ -142,6 +147,15 @@ pub fn areas(width: u16, height: u16, tab: Tab) -> Areas {
         Tab::Runs => {
             let c = cols(body, &[Percentage(if wide { 40 } else { 45 }), Min(0)]);
             vec![(PaneId::RunList, c[0]), (PaneId::RunView, c[1])]
+        }
+        Tab::Study => {
+            let c = cols(body, &[Length(if wide { 30 } else { 24 }), Min(0)]);
+            let right = rows(c[1], &[Percentage(50), Min(0)]);
+            vec![
+                (PaneId::StudyList, c[0]),
+                (PaneId::StudyTable, right[0]),
+                (PaneId::StudyCurves, right[1]),
+            ]
         }
     };
     Areas {

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod bench;
 pub mod config_link;
+pub mod eval;
 pub mod event;
 pub mod fake;
 pub mod hwstate;
@@ -19,6 +20,8 @@ pub mod series;
 
 pub mod setup;
 pub mod stderr;
+pub mod study;
+mod study_app;
 pub mod style;
 pub mod terminal;
 #[cfg(test)]

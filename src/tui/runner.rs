@@ -5,14 +5,21 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use botui::config::PresetLibrary;
 use botui::hw::{Sampler, detect_gpus};
+use botui::study::folder::studies_dir;
+use botui::study::{
+    Overrides, StudyCommand, StudyDir, StudyHandle, StudyLibrary, StudyPlan, StudyRequest,
+};
 use botui::train::{RunRequest, TrainerHandle};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, unbounded};
 
 use super::app::{App, Effect, Msg};
 use super::config_link::ConfigLink;
+use super::eval::EvalJob;
 use super::event::InputThread;
 use super::runs::{new_run_dir, runs_dir, scan};
+use super::study::StudyEntry;
 use super::terminal::{TerminalGuard, take_thread_panics};
 
 /// How often the hardware pane gets a sample.
@@ -24,6 +31,10 @@ struct Loop {
     input: InputThread,
     sampler: Sampler,
     trainer: Option<TrainerHandle>,
+    /// The study started from the Study tab, running in its own thread.
+    study: Option<StudyHandle>,
+    /// The evaluation of a past run the eval popup shows (dropping it cancels it).
+    eval: Option<EvalJob>,
     /// Messages from helper threads: the run-history scan, captured stderr lines.
     runs: (Sender<Msg>, Receiver<Msg>),
     quit: bool,
@@ -42,10 +53,13 @@ pub fn run(mut app: App, config: ConfigLink) -> anyhow::Result<()> {
         input: InputThread::spawn().context("starting the input thread")?,
         sampler: Sampler::spawn(detect_gpus(), HW_INTERVAL),
         trainer: None,
+        study: None,
+        eval: None,
         runs,
         quit: false,
     };
     lp.scan_runs();
+    lp.list_studies();
     let mut next_draw = Instant::now();
     let mut dirty = true;
     while !lp.quit {
@@ -75,7 +89,10 @@ pub fn run(mut app: App, config: ConfigLink) -> anyhow::Result<()> {
             lp.carry_out(&mut app, effect);
         }
         let _ = lp.term.set_mouse(app.ui.mouse);
-        if app.quitting && lp.trainer.as_ref().is_none_or(|t| t.is_finished()) {
+        if app.quitting
+            && lp.trainer.as_ref().is_none_or(|t| t.is_finished())
+            && lp.study.as_ref().is_none_or(|s| s.is_finished())
+        {
             lp.quit = true;
         }
         let now = Instant::now();
@@ -95,6 +112,9 @@ pub fn run(mut app: App, config: ConfigLink) -> anyhow::Result<()> {
     if let Some(t) = lp.trainer.take() {
         t.join();
     }
+    if let Some(s) = lp.study.take() {
+        s.join();
+    }
     Ok(())
 }
 
@@ -105,6 +125,18 @@ impl Loop {
         if let Some(t) = &self.trainer {
             for event in t.events.try_iter() {
                 effects.extend(app.update(Msg::Train(event)));
+                any = true;
+            }
+        }
+        if let Some(s) = &self.study {
+            for event in s.events.try_iter() {
+                effects.extend(app.update(Msg::Study(event)));
+                any = true;
+            }
+        }
+        if let Some(job) = &self.eval {
+            for event in job.events.try_iter() {
+                effects.extend(app.update(Msg::Eval(event)));
                 any = true;
             }
         }
@@ -147,8 +179,73 @@ impl Loop {
         }
     }
 
+    /// The studies to pick from, for the Study tab (the built-in ones when the user's folder
+    /// cannot be read).
+    fn list_studies(&self) {
+        let (library, problems) = match StudyLibrary::load_user() {
+            Ok(library) => (library, Vec::new()),
+            Err(e) => (
+                StudyLibrary::builtin(),
+                vec![format!("cannot read the user studies: {e}")],
+            ),
+        };
+        let list = library
+            .names()
+            .into_iter()
+            .filter_map(|name| library.get(name))
+            .map(|file| StudyEntry {
+                description: file.description(),
+                name: file.name,
+            })
+            .collect();
+        let _ = self.runs.0.send(Msg::StudiesListed(list, problems));
+    }
+
+    /// Resolves and checks the study, makes its folder and starts its runner; the training
+    /// happens in the runner's threads.
+    fn start_study(&mut self, name: &str) -> anyhow::Result<(std::path::PathBuf, StudyPlan)> {
+        if let Some(old) = self.study.take() {
+            if !old.is_finished() {
+                self.study = Some(old);
+                anyhow::bail!("a study is still running");
+            }
+            old.join();
+        }
+        let presets = PresetLibrary::load_user().context("cannot read the user presets")?;
+        let library = StudyLibrary::load_user().context("cannot read the user studies")?;
+        let file = library.open(name)?;
+        let plan = botui::study::plan(&file, &Overrides::default(), &presets)?;
+        plan.check_devices(&[]).map_err(anyhow::Error::msg)?;
+        let root = studies_dir().context("no data folder for studies (no home folder?)")?;
+        let path = new_run_dir(&root, &plan.name);
+        let dir = StudyDir::create(&path, &plan, &file.text)?;
+        self.study = Some(botui::study::spawn(StudyRequest {
+            dir,
+            plan: plan.clone(),
+            devices: Vec::new(),
+            open_source: botui::data::source_factory,
+        }));
+        Ok((path, plan))
+    }
+
     fn carry_out(&mut self, app: &mut App, effect: Effect) {
         match effect {
+            Effect::StartStudy(name) => match self.start_study(&name) {
+                Ok((dir, plan)) => {
+                    app.update(Msg::StudyStarted {
+                        dir,
+                        plan: Box::new(plan),
+                    });
+                }
+                Err(e) => {
+                    app.update(Msg::Problem(format!("cannot start study `{name}`: {e:#}")));
+                }
+            },
+            Effect::StopStudy => {
+                if let Some(s) = &self.study {
+                    s.send(StudyCommand::Stop);
+                }
+            }
             Effect::StartRun(config) => {
                 let Some(runs) = runs_dir() else {
                     app.update(Msg::Problem(
@@ -165,6 +262,7 @@ impl Loop {
                     run_dir: new_run_dir(&runs, &name),
                     config: *config,
                     resume: false,
+                    world: None,
                 };
                 self.trainer = Some(botui::train::spawn(request, botui::data::source_factory()));
             }
@@ -174,6 +272,8 @@ impl Loop {
                 }
             }
             Effect::ScanRuns => self.scan_runs(),
+            Effect::StartEval(run_dir) => self.eval = Some(EvalJob::spawn(run_dir)),
+            Effect::CancelEval => self.eval = None,
             Effect::Quit => self.quit = true,
             Effect::OpenEditor => {
                 let Some(path) = self.config.config_file() else {

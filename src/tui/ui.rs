@@ -9,6 +9,7 @@ use ratatui::widgets::{Paragraph, Widget};
 
 use super::app::{App, PaneId, Popup};
 use super::layout::tab_label;
+use super::panes::eval::eval_popup;
 use super::panes::hardware::HardwarePane;
 use super::panes::log::LogPane;
 use super::panes::lr::LrPane;
@@ -16,8 +17,12 @@ use super::panes::metrics::{MetricsPane, progress_text};
 use super::panes::popups::{self, keys_of};
 use super::panes::runs::{RunListPane, RunViewPane};
 use super::panes::setup::SetupPane;
+use super::panes::study_curves::StudyCurvesPane;
+use super::panes::study_list::StudyListPane;
+use super::panes::study_table::StudyTablePane;
 use super::panes::tricks::TricksPane;
 use super::run::{Phase, format_duration};
+use super::study::StudyPhase;
 use super::style::Styles;
 use botui::config::{Action, Role};
 
@@ -60,6 +65,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             PaneId::Log => draw!(LogPane),
             PaneId::RunList => draw!(RunListPane),
             PaneId::RunView => draw!(RunViewPane),
+            PaneId::StudyList => draw!(StudyListPane),
+            PaneId::StudyTable => draw!(StudyTablePane),
+            PaneId::StudyCurves => draw!(StudyCurvesPane),
         }
     }
     status_bar(app, s, areas.status, buf);
@@ -68,6 +76,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Some(Popup::ConfirmQuit) => popups::confirm_quit(app, s, areas.body, buf),
         Some(Popup::Input(input)) => popups::input(input, s, areas.body, buf),
         Some(Popup::Presets { selected }) => popups::presets(app, *selected, s, areas.body, buf),
+        Some(Popup::Eval(view)) => eval_popup(view, s, areas.body, buf),
         None => {}
     }
 }
@@ -90,7 +99,23 @@ fn tab_bar(app: &App, s: Styles<'_>, areas: &super::layout::Areas, buf: &mut Buf
             .render(Rect::new(end, areas.tab_bar.y, w, 1), buf);
         end += w;
     }
-    let Some(run) = app.run.as_ref() else {
+    let Some(run) = app.run.as_ref().filter(|_| !app.study.is_active()) else {
+        if let Some(c) = app.study.current.as_ref().filter(|c| c.phase.is_active()) {
+            let (done, all) = c.progress();
+            let line = Line::from(vec![
+                s.span(Role::Success, "● study "),
+                s.span(
+                    Role::Muted,
+                    format!(
+                        "{} · {done}/{all} runs · {} training ",
+                        c.plan.name,
+                        c.active.len()
+                    ),
+                ),
+            ]);
+            right_aligned(line, areas.tab_bar, end, buf);
+            return;
+        }
         let text = s.span(
             Role::Muted,
             format!("botui · {} ", app.config.model_config(2).display_name()),
@@ -152,6 +177,10 @@ pub fn status_keys(app: &App) -> Vec<(String, &'static str)> {
             ];
         }
         Some(Popup::Help) => return vec![("any key".into(), "close")],
+        Some(Popup::Eval(view)) => {
+            let what = if view.is_running() { "cancel" } else { "close" };
+            return vec![("esc".into(), what)];
+        }
         Some(Popup::Presets { .. }) => {
             return vec![
                 (format!("{}/{}", k(Action::Up), k(Action::Down)), "choose"),
@@ -162,7 +191,16 @@ pub fn status_keys(app: &App) -> Vec<(String, &'static str)> {
         None => {}
     }
     let mut out = Vec::new();
+    let study_tab = app.tab == super::app::Tab::Study;
+    let study_phase = app.study.current.as_ref().map(|c| c.phase);
     match app.run.as_ref().map(|r| &r.phase) {
+        // On the Study tab, start and stop act on the study (or on a run still training).
+        _ if study_tab && app.study.is_active() => {
+            if study_phase == Some(StudyPhase::Running) {
+                out.push((k(Action::Stop), "stop study"));
+            }
+        }
+        _ if study_tab && !app.run_active() => out.push((k(Action::Start), "run study")),
         Some(Phase::Running) => {
             out.push((k(Action::Pause), "pause"));
             out.push((k(Action::Stop), "stop"));
@@ -192,12 +230,23 @@ pub fn status_keys(app: &App) -> Vec<(String, &'static str)> {
         PaneId::RunList => {
             out.push((k(Action::Edit), "open"));
             out.push((k(Action::Toggle), "compare"));
+            out.push((k(Action::Evaluate), "evaluate"));
+        }
+        PaneId::StudyList => {
+            out.push((format!("{}{}", k(Action::Up), k(Action::Down)), "choose"));
+            out.push((k(Action::Edit), "run"));
+        }
+        PaneId::StudyTable | PaneId::StudyCurves => {
+            out.push((
+                format!("{}{}", k(Action::Up), k(Action::Down)),
+                "highlight row",
+            ));
         }
         PaneId::Metrics | PaneId::Hardware | PaneId::RunView => {}
     }
     out.push((k(Action::FocusNext), "focus"));
     out.push((
-        format!("{}-{}", k(Action::TabSetup), k(Action::TabRuns)),
+        format!("{}-{}", k(Action::TabSetup), k(Action::TabStudy)),
         "tabs",
     ));
     out.push((k(Action::OpenEditor), "editor"));

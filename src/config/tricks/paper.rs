@@ -137,7 +137,7 @@ pub static TRICKS: &[TrickDef] = &[
         scope: Scope::AnyModel,
         short: Short::Name,
         params: &[],
-        gain: |c| Some(table6(1, 0, c)),
+        gain: |c| table6(1, 0, c),
     },
     TrickDef {
         name: "label-smoothing",
@@ -166,7 +166,7 @@ pub static TRICKS: &[TrickDef] = &[
                 placeholder: "",
             },
         ],
-        gain: |c| Some(table6(2, 1, c)),
+        gain: |c| table6(2, 1, c),
     },
     TrickDef {
         name: "distill",

@@ -92,14 +92,16 @@ pub fn resnet_tweak(config: &RunConfig) -> Option<Gain> {
     })
 }
 
-/// Table 6, `row` against `before_row`, in the configured model's column.
-pub fn table6(row: usize, before_row: usize, config: &RunConfig) -> Gain {
+/// Table 6, `row` against `before_row`, in the configured model's column; `None` for a model
+/// the table has no column for (airbench94).
+pub fn table6(row: usize, before_row: usize, config: &RunConfig) -> Option<Gain> {
     let col = match config.model.name {
         ModelName::ResNet(_) => 0,
         ModelName::InceptionV3 => 1,
         ModelName::MobileNet => 2,
+        ModelName::Airbench94 => return None,
     };
-    Gain {
+    Some(Gain {
         table: "Table 6",
         table_short: "T6",
         row: TABLE6[row].0,
@@ -107,25 +109,25 @@ pub fn table6(row: usize, before_row: usize, config: &RunConfig) -> Gain {
         short: TABLE6_SHORT[col],
         before: TABLE6[before_row].1[col],
         after: TABLE6[row].1[col],
-    }
+    })
 }
 
 /// Distillation: the row with mixup when mixup is on.
 pub fn distillation(config: &RunConfig) -> Option<Gain> {
-    Some(if config.mixup.enabled {
+    if config.mixup.enabled {
         table6(5, 4, config)
     } else {
         table6(3, 2, config)
-    })
+    }
 }
 
 /// Mixup: the row with distillation when distillation is on.
 pub fn mixup(config: &RunConfig) -> Option<Gain> {
-    Some(if config.distillation.enabled {
+    if config.distillation.enabled {
         table6(5, 3, config)
     } else {
         table6(4, 2, config)
-    })
+    }
 }
 
 #[cfg(test)]

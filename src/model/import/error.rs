@@ -20,11 +20,10 @@ pub enum ImportError {
         format: WeightsFormat,
         message: String,
     },
-    #[error("{model} cannot import weights: only ResNets can")]
-    NotAResNet { model: String },
     #[error(
-        "{} is not a ResNet state dict in torchvision's or timm's layout (expected keys such as \
-         conv1.weight or conv1.0.weight, layer1.0.conv1.weight, fc.weight); its {count} \
+        "{} is not a state dict of a zoo model in torchvision's or timm's layout (expected keys \
+         such as conv1.weight, layer1.0.conv1.weight, fc.weight for a ResNet, conv_stem.weight \
+         for timm's MobileNet v1, Conv2d_1a_3x3.conv.weight for Inception-V3); its {count} \
          tensors include {sample}",
         .path.display()
     )]

@@ -1,6 +1,7 @@
-//! Loads ResNet weights saved by torchvision (`resnet18..152`, ResNet-B) and timm
-//! (`resnet18d..152d`, ResNet-D; `resnetNNc`, ResNet-C) into the zoo, from `.pth`/`.pt`
-//! (`torch.save(model.state_dict())`) or `.safetensors` files.
+//! Loads weights saved by torchvision (`resnet18..152`, ResNet-B; `inception_v3`) and timm
+//! (`resnet18d..152d`, ResNet-D; `resnetNNc`, ResNet-C; `mobilenetv1_100`; `inception_v3`)
+//! into the zoo, from `.pth`/`.pt` (`torch.save(model.state_dict())`) or `.safetensors` files
+//! (what `botui export` writes reads back the same way).
 //!
 //! One entry point, [`load_pretrained`], serves `botui model --weights`, distillation
 //! teachers and fine-tuning: it detects the file's layout from its keys, checks it against the
@@ -20,7 +21,7 @@ use burn::store::{ModuleSnapshot, bridge};
 use burn::tensor::{DType, Device, TensorData};
 
 use super::resnet::stage_layout;
-use super::{Model, ModelConfig, ModelError, ModelName, for_each_tensor};
+use super::{Model, ModelConfig, ModelError, ModelName, ResNetVariant, StemKind, for_each_tensor};
 pub use error::ImportError;
 pub use names::SourceLayout;
 use read::{WeightsFile, read_weights};
@@ -43,45 +44,10 @@ pub fn load_pretrained(
     device: &Device,
     options: ImportOptions,
 ) -> Result<(Model, ImportReport), ImportError> {
-    let ModelName::ResNet(depth) = config.name else {
-        return Err(ImportError::NotAResNet {
-            model: config.display_name(),
-        });
-    };
     config.validate()?;
     let file = read_weights(path)?;
-    let keys = || file.tensors.keys().map(String::as_str);
-    let layout = SourceLayout::detect(keys()).ok_or_else(|| ImportError::UnknownLayout {
-        path: path.to_path_buf(),
-        count: file.tensors.len(),
-        sample: names::sample(keys(), 8),
-    })?;
-    let (kind, _) =
-        stage_layout(depth).ok_or_else(|| ModelError::UnknownModel(config.name.to_string()))?;
-    let (counts, file_kind) = names::detect_blocks(keys());
-    let found_depth = names::depth_of(counts, file_kind);
-    let wrong = |found: String, hint: String| ImportError::WrongArchitecture {
-        path: path.to_path_buf(),
-        found,
-        model: config.display_name(),
-        hint,
-    };
-    if let Some(found) = found_depth.filter(|&d| d != depth) {
-        return Err(wrong(
-            format!("resnet{found} weights"),
-            format!("load them into resnet{found}"),
-        ));
-    }
-    if !layout.fits(config.variant, kind) {
-        let v = layout.variant();
-        return Err(wrong(
-            format!("ResNet-{v} weights ({})", layout.describe()),
-            format!(
-                "use variant {v} (resnet{depth}{})",
-                v.to_string().to_lowercase()
-            ),
-        ));
-    }
+    let layout = detect_layout(path, &file)?;
+    check_architecture(config, path, &file, layout)?;
 
     let mut model = config.init(device)?;
     let (report, tensors) = plan(&model, path, file, layout, options);
@@ -112,6 +78,110 @@ pub fn load_pretrained(
     Ok((model, report))
 }
 
+/// The model a weights file holds, read from its keys and shapes: the family and layout
+/// (ResNet depth and variant, MobileNet width), the class count from the classifier, the
+/// imagenet stem and the paper's input side. For `botui eval WEIGHTS` and `botui model
+/// --weights FILE` without a model name.
+pub fn detect_config(path: &Path) -> Result<ModelConfig, ImportError> {
+    let file = read_weights(path)?;
+    let layout = detect_layout(path, &file)?;
+    let shape = |key: &str| file.tensors.get(key).map(|t| t.shape.as_slice().to_vec());
+    let unknown = || ImportError::UnknownLayout {
+        path: path.to_path_buf(),
+        count: file.tensors.len(),
+        sample: names::sample(file.tensors.keys().map(String::as_str), 8),
+    };
+    let classes = shape(layout.classifier_weight())
+        .and_then(|s| s.first().copied())
+        .ok_or_else(unknown)?;
+    let (name, variant, width) = match layout {
+        SourceLayout::TimmMobileNetV1 => {
+            let stem = shape("conv_stem.weight")
+                .and_then(|s| s.first().copied())
+                .ok_or_else(unknown)?;
+            (ModelName::MobileNet, Default::default(), stem as f64 / 32.0)
+        }
+        SourceLayout::InceptionV3 => (ModelName::InceptionV3, Default::default(), 1.0),
+        _ => {
+            let (counts, kind) = names::detect_blocks(file.tensors.keys().map(String::as_str));
+            let depth = names::depth_of(counts, kind).ok_or_else(unknown)?;
+            let variant = layout.resnet_variant().unwrap_or_default();
+            (ModelName::ResNet(depth), variant, 1.0)
+        }
+    };
+    let mut config = ModelConfig::new(name, classes, name.paper_input()).with_variant(variant);
+    config.width = width;
+    config.stem = StemKind::Imagenet;
+    config.validate()?;
+    Ok(config)
+}
+
+fn detect_layout(path: &Path, file: &WeightsFile) -> Result<SourceLayout, ImportError> {
+    let keys = || file.tensors.keys().map(String::as_str);
+    SourceLayout::detect(keys()).ok_or_else(|| ImportError::UnknownLayout {
+        path: path.to_path_buf(),
+        count: file.tensors.len(),
+        sample: names::sample(keys(), 8),
+    })
+}
+
+/// Refuses weights of another family, ResNet depth or variant, with the model they fit.
+fn check_architecture(
+    config: &ModelConfig,
+    path: &Path,
+    file: &WeightsFile,
+    layout: SourceLayout,
+) -> Result<(), ImportError> {
+    let keys = || file.tensors.keys().map(String::as_str);
+    let wrong = |found: String, hint: String| ImportError::WrongArchitecture {
+        path: path.to_path_buf(),
+        found,
+        model: config.display_name(),
+        hint,
+    };
+    let (counts, file_kind) = names::detect_blocks(keys());
+    let found_depth = names::depth_of(counts, file_kind);
+    let file_model = match (layout.resnet_variant(), found_depth) {
+        (Some(ResNetVariant::B), Some(d)) => format!("resnet{d}"),
+        (Some(v), Some(d)) => format!("resnet{d}{}", v.to_string().to_lowercase()),
+        (Some(_), None) => "resnet".into(),
+        (None, _) => layout.family().into(),
+    };
+    let ModelName::ResNet(depth) = config.name else {
+        if Some(layout) != SourceLayout::for_model(config.name, config.variant) {
+            return Err(wrong(
+                format!("{file_model} weights ({})", layout.describe()),
+                format!("load them into {file_model}"),
+            ));
+        }
+        return Ok(());
+    };
+    let Some(variant) = layout.resnet_variant() else {
+        return Err(wrong(
+            format!("{file_model} weights ({})", layout.describe()),
+            format!("load them into {file_model}"),
+        ));
+    };
+    let (kind, _) =
+        stage_layout(depth).ok_or_else(|| ModelError::UnknownModel(config.name.to_string()))?;
+    if let Some(found) = found_depth.filter(|&d| d != depth) {
+        return Err(wrong(
+            format!("resnet{found} weights"),
+            format!("load them into resnet{found}"),
+        ));
+    }
+    if !layout.fits(config.variant, kind) {
+        return Err(wrong(
+            format!("ResNet-{variant} weights ({})", layout.describe()),
+            format!(
+                "use variant {variant} (resnet{depth}{})",
+                variant.to_string().to_lowercase()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Matches the file's tensors against the model's, by PyTorch key: the report, and the
 /// matched tensors renamed to botui's module paths and converted to burn's layout.
 fn plan(
@@ -140,7 +210,7 @@ fn plan(
             report.missing.push(burn_path.to_string());
             return;
         };
-        let is_fc = key.starts_with("fc.");
+        let is_fc = names::is_classifier(burn_path);
         let Some(tensor) = file.tensors.remove(&key) else {
             if !(is_fc && options.skip_classifier) {
                 report.missing.push(key);
@@ -152,7 +222,7 @@ fn plan(
             return;
         }
         // burn's Linear weight is [d_in, d_out]; PyTorch's is [out, in].
-        let transposed = key == "fc.weight";
+        let transposed = is_fc && burn_path.ends_with(".weight");
         let mut model_shape = shape.to_vec();
         if transposed {
             model_shape.reverse();

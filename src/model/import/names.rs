@@ -1,8 +1,10 @@
-//! How PyTorch names a ResNet's tensors, and how those names map onto botui's modules.
+//! How PyTorch names a zoo model's tensors, and how those names map onto botui's modules. One
+//! mapping serves both directions: import ([`super::load_pretrained`]) and export
+//! ([`crate::model::export`]) ask [`torch_key`] for the PyTorch key of each botui tensor.
 //!
-//! torchvision (`resnet18..152`, ResNet-B) and timm (`resnet18d..152d`, ResNet-D; `resnetNNc`,
-//! ResNet-C) share the block names (`layer2.0.conv1.weight`, `fc.weight`) and differ in the
-//! stem and the projection shortcut:
+//! ResNets: torchvision (`resnet18..152`, ResNet-B) and timm (`resnet18d..152d`, ResNet-D;
+//! `resnetNNc`, ResNet-C) share the block names (`layer2.0.conv1.weight`, `fc.weight`) and differ
+//! in the stem and the projection shortcut:
 //!
 //! | botui (burn path, enum variants included) | torchvision     | timm, deep stem (C, D)        |
 //! |-------------------------------------------|-----------------|-------------------------------|
@@ -16,15 +18,21 @@
 //! an `Identity` in stage 1 (stride 1), so the conv is `downsample.1` in every stage. BN
 //! parameters are `weight`/`bias` in PyTorch and `gamma`/`beta` in burn; running statistics
 //! keep their names; `num_batches_tracked` has no burn counterpart.
+//!
+//! MobileNet v1 and Inception-V3 have one PyTorch layout each: see [`mobilenet`] (timm's
+//! `mobilenetv1_100`) and [`inception`] (torchvision's and timm's `inception_v3`, which agree).
+
+mod inception;
+mod mobilenet;
 
 use std::collections::BTreeSet;
 
 use serde::Serialize;
 
 use crate::model::resnet::{BlockKind, stage_layout};
-use crate::model::{RESNET_DEPTHS, ResNetVariant};
+use crate::model::{ModelName, RESNET_DEPTHS, ResNetVariant};
 
-/// The naming scheme of a ResNet state dict.
+/// The naming scheme of a state dict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceLayout {
@@ -37,10 +45,16 @@ pub enum SourceLayout {
     /// timm's deep stem with the avg-pool shortcut (`downsample.1` conv, `downsample.2` BN):
     /// timm's `resnetNNd`, ResNet-D.
     TimmAvgDown,
+    /// timm's MobileNet v1 (`mobilenetv1_100`, `mobilenetv1_125`): `conv_stem`, `bn1`,
+    /// `blocks.S.I.conv_dw`/`bn1`/`conv_pw`/`bn2`, `classifier`.
+    TimmMobileNetV1,
+    /// torchvision's `inception_v3` (timm's has the same keys): `Conv2d_1a_3x3.conv`,
+    /// `Mixed_5b.branch1x1.bn`, `fc`.
+    InceptionV3,
 }
 
 impl SourceLayout {
-    /// The layout a model of this variant is named in.
+    /// The layout a ResNet of this variant is named in.
     pub fn for_variant(variant: ResNetVariant) -> Self {
         match variant {
             ResNetVariant::A | ResNetVariant::B => SourceLayout::Torchvision,
@@ -49,20 +63,42 @@ impl SourceLayout {
         }
     }
 
-    /// The paper's variant whose weights come in this layout.
-    pub fn variant(self) -> ResNetVariant {
-        match self {
+    /// The layout of a model of this family (ResNets: of this variant); `None` for airbench94,
+    /// which torchvision and timm do not have.
+    pub fn for_model(name: ModelName, variant: ResNetVariant) -> Option<Self> {
+        Some(match name {
+            ModelName::ResNet(_) => Self::for_variant(variant),
+            ModelName::MobileNet => SourceLayout::TimmMobileNetV1,
+            ModelName::InceptionV3 => SourceLayout::InceptionV3,
+            ModelName::Airbench94 => return None,
+        })
+    }
+
+    /// The paper's ResNet variant whose weights come in this layout; `None` for the other
+    /// families.
+    pub fn resnet_variant(self) -> Option<ResNetVariant> {
+        Some(match self {
             SourceLayout::Torchvision => ResNetVariant::B,
             SourceLayout::TimmDeepStem => ResNetVariant::C,
             SourceLayout::TimmAvgDown => ResNetVariant::D,
+            SourceLayout::TimmMobileNetV1 | SourceLayout::InceptionV3 => return None,
+        })
+    }
+
+    /// The model family whose weights come in this layout, in words (`a ResNet`).
+    pub fn family(self) -> &'static str {
+        match self {
+            SourceLayout::TimmMobileNetV1 => "mobilenet",
+            SourceLayout::InceptionV3 => "inception_v3",
+            _ => "resnet",
         }
     }
 
-    /// Whether a model of `variant` with `kind` blocks computes what weights in this layout
+    /// Whether a ResNet of `variant` with `kind` blocks computes what weights in this layout
     /// were trained for. ResNet-A differs from B only inside bottlenecks (where the stride
     /// sits), so basic-block ResNets (18, 34) are the same network in A and B.
     pub fn fits(self, variant: ResNetVariant, kind: BlockKind) -> bool {
-        variant == self.variant()
+        self.resnet_variant() == Some(variant)
             || (self == SourceLayout::Torchvision
                 && variant == ResNetVariant::A
                 && kind == BlockKind::Basic)
@@ -78,12 +114,24 @@ impl SourceLayout {
                 "timm layout, ResNet-D: deep stem conv1.0..conv1.6, avg-pool shortcut \
                  downsample.1/.2"
             }
+            SourceLayout::TimmMobileNetV1 => {
+                "timm layout, MobileNet v1: conv_stem, blocks.S.I.conv_dw/conv_pw, classifier"
+            }
+            SourceLayout::InceptionV3 => {
+                "torchvision/timm layout, Inception-V3: Conv2d_1a_3x3 .. Mixed_7c, fc"
+            }
         }
     }
 
     /// Recognizes the layout from a state dict's keys (prefix already stripped).
     pub fn detect<'a>(keys: impl IntoIterator<Item = &'a str> + Clone) -> Option<Self> {
         let any = |f: &dyn Fn(&str) -> bool| keys.clone().into_iter().any(f);
+        if any(&|k| k == mobilenet::ANCHOR) {
+            return Some(SourceLayout::TimmMobileNetV1);
+        }
+        if any(&|k| k == inception::ANCHOR) {
+            return Some(SourceLayout::InceptionV3);
+        }
         let deep_stem = any(&|k| k.starts_with("conv1.0."));
         let plain_stem = any(&|k| k == "conv1.weight");
         let avg_down = any(&|k| k.starts_with("layer") && k.contains(".downsample.2."));
@@ -96,7 +144,7 @@ impl SourceLayout {
     }
 
     fn deep_stem(self) -> bool {
-        self != SourceLayout::Torchvision
+        matches!(self, SourceLayout::TimmDeepStem | SourceLayout::TimmAvgDown)
     }
 
     /// Index of the shortcut conv inside `downsample` (the BN follows it).
@@ -106,15 +154,47 @@ impl SourceLayout {
             _ => 0,
         }
     }
+
+    /// The key of the classifier's weight (`[classes, features]`) in this layout.
+    pub fn classifier_weight(self) -> &'static str {
+        match self {
+            SourceLayout::TimmMobileNetV1 => "classifier.weight",
+            _ => "fc.weight",
+        }
+    }
+}
+
+/// A key every state dict of a zoo model has, one per family: where [`super::read`] finds the
+/// state dict inside a training checkpoint (`state_dict.`, `module.`).
+pub const ANCHORS: [&str; 3] = [
+    "layer1.0.conv1.weight",
+    mobilenet::ANCHOR,
+    inception::ANCHOR,
+];
+
+/// Whether a botui module path is the classifier's (`ResNet.fc.weight`, `MobileNet.fc.bias`):
+/// every zoo model calls its FC layer `fc`.
+pub fn is_classifier(burn_path: &str) -> bool {
+    burn_path.split('.').nth(1) == Some("fc")
 }
 
 /// The PyTorch key of the tensor at a botui module path (`ResNet.layer1.0.Basic.bn1.gamma`),
-/// or `None` when the path is not part of a ResNet in this layout.
+/// or `None` when the path is not part of a model in this layout.
 pub fn torch_key(burn_path: &str, layout: SourceLayout) -> Option<String> {
     let parts: Vec<&str> = burn_path.split('.').collect();
     let (&param, parts) = parts.split_last()?;
     let param = torch_param(param)?;
-    let module = match parts {
+    let module = match layout {
+        SourceLayout::TimmMobileNetV1 => mobilenet::torch_module(parts)?,
+        SourceLayout::InceptionV3 => inception::torch_module(parts)?,
+        _ => resnet_module(parts, layout)?,
+    };
+    Some(format!("{module}.{param}"))
+}
+
+/// A ResNet module's PyTorch name in one of the three ResNet layouts.
+fn resnet_module(parts: &[&str], layout: SourceLayout) -> Option<String> {
+    Some(match parts {
         ["ResNet", "stem", "Plain", layer @ ("conv1" | "bn1")] if !layout.deep_stem() => {
             layer.to_string()
         }
@@ -149,8 +229,7 @@ pub fn torch_key(burn_path: &str, layout: SourceLayout) -> Option<String> {
         }
         ["ResNet", "fc"] => "fc".to_string(),
         _ => return None,
-    };
-    Some(format!("{module}.{param}"))
+    })
 }
 
 /// burn's parameter name -> PyTorch's.

@@ -9,6 +9,7 @@ use burn::store::pytorch_reader::PytorchReader;
 use burn::store::{ModuleStore, SafetensorsStore, bridge};
 
 use super::error::ImportError;
+use super::names::ANCHORS;
 use super::report::WeightsFormat;
 
 /// A state dict read from disk, keys relative to `prefix`.
@@ -73,12 +74,12 @@ pub(super) fn read_weights(path: &Path) -> Result<WeightsFile, ImportError> {
     })
 }
 
-/// Where the ResNet state dict sits in a file: `""` for a bare `state_dict()`, `state_dict.`
-/// or `model.` in a training checkpoint, `module.` after DataParallel. The shortest prefix
-/// under which `layer1.0.conv1.weight` exists wins (`state_dict.` over `state_dict_ema.`).
+/// Where the state dict sits in a file: `""` for a bare `state_dict()`, `state_dict.` or
+/// `model.` in a training checkpoint, `module.` after DataParallel. The shortest prefix under
+/// which one of the families' anchor keys (`layer1.0.conv1.weight`, ...) exists wins
+/// (`state_dict.` over `state_dict_ema.`).
 fn state_dict_prefix<'a>(keys: impl Iterator<Item = &'a str>) -> String {
-    const ANCHOR: &str = "layer1.0.conv1.weight";
-    keys.filter_map(|k| k.strip_suffix(ANCHOR))
+    keys.filter_map(|k| ANCHORS.iter().find_map(|anchor| k.strip_suffix(anchor)))
         .filter(|p| p.is_empty() || p.ends_with('.'))
         .min_by_key(|p| (p.len(), p.to_string()))
         .unwrap_or("")

@@ -109,7 +109,9 @@ impl fmt::Display for ImportReport {
             for m in &self.mismatched {
                 write!(f, "\n  {}: model {:?}, file {:?}", m.name, m.model, m.file)?;
             }
-            if self.mismatched.iter().any(|m| m.name.starts_with("fc.")) {
+            let classifier =
+                |name: &str| name.starts_with("fc.") || name.starts_with("classifier.");
+            if self.mismatched.iter().any(|m| classifier(&m.name)) {
                 write!(
                     f,
                     "\nhint: the classifier has another class count; skip it to fine-tune \

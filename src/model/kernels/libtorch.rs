@@ -2,7 +2,8 @@
 #![allow(deprecated)]
 
 //! [`TrainKernels`] on LibTorch: each kernel is the ATen call PyTorch's autograd makes for the
-//! same layer. The two that tch does not bind come from `libtorch.cpp` (built by build.rs).
+//! same layer. The two that tch does not bind come from `libtorch.cpp` (built by build.rs), as do
+//! the memory-format, host-to-device copy and cuDNN calls behind [`super::memory`].
 
 use std::ffi::{CStr, c_char, c_int};
 use std::ptr;
@@ -41,20 +42,45 @@ unsafe extern "C" {
         grad_weight: *mut *mut C_tensor,
         grad_bias: *mut *mut C_tensor,
     ) -> *mut c_char;
+
+    fn botui_memory_format(
+        input: *const C_tensor,
+        channels_last: c_int,
+        out: *mut *mut C_tensor,
+    ) -> *mut c_char;
+
+    fn botui_is_channels_last(input: *const C_tensor) -> c_int;
+
+    fn botui_upload(
+        host: *const C_tensor,
+        device_index: i64,
+        pin: c_int,
+        side_stream: c_int,
+        out: *mut *mut C_tensor,
+    ) -> *mut c_char;
+
+    fn botui_cudnn_allow_tf32(allow: c_int) -> c_int;
 }
 
-/// Panics with LibTorch's message, as burn-tch does for its own calls: the trainer catches
-/// panics and turns "out of memory" into its advice about the batch size.
-fn check(error: *mut c_char, what: &str) {
+/// LibTorch's message as an error, or `None` on success.
+fn message(error: *mut c_char) -> Option<String> {
     if error.is_null() {
-        return;
+        return None;
     }
     // SAFETY: a non-null result is a NUL-terminated string malloc'd by libtorch.cpp.
     let message = unsafe { CStr::from_ptr(error) }
         .to_string_lossy()
         .into_owned();
     unsafe { botui_free_error(error) };
-    panic!("LibTorch {what}: {message}");
+    Some(message)
+}
+
+/// Panics with LibTorch's message, as burn-tch does for its own calls: the trainer catches
+/// panics and turns "out of memory" into its advice about the batch size.
+fn check(error: *mut c_char, what: &str) {
+    if let Some(message) = message(error) {
+        panic!("LibTorch {what}: {message}");
+    }
 }
 
 /// Takes ownership of a tensor that libtorch.cpp allocated.
@@ -186,4 +212,58 @@ impl TrainKernels for LibTorch {
     fn train_relu_backward(output: TchTensor, output_grad: TchTensor) -> TchTensor {
         TchTensor::new(output.tensor.threshold_backward(&output_grad.tensor, 0.0))
     }
+}
+
+/// `input` laid out channels_last (NHWC strides) or contiguous (NCHW); same shape and values.
+pub(super) fn memory_format(
+    input: &tch::Tensor,
+    channels_last: bool,
+) -> Result<tch::Tensor, String> {
+    let mut out = ptr::null_mut();
+    // SAFETY: as in `conv2d_backward`.
+    let error =
+        unsafe { botui_memory_format(input.as_ptr(), c_int::from(channels_last), &mut out) };
+    match message(error) {
+        Some(m) => Err(m),
+        // SAFETY: a fresh `new at::Tensor`, as in `owned`.
+        None => Ok(unsafe { tch::Tensor::from_ptr(out) }),
+    }
+}
+
+/// Whether a 4-D tensor has channels_last strides (and not also plain contiguous ones).
+pub(super) fn is_channels_last(input: &tch::Tensor) -> bool {
+    // SAFETY: reads the tensor's strides only.
+    unsafe { botui_is_channels_last(input.as_ptr()) != 0 }
+}
+
+/// A CPU tensor copied to CUDA device `index`: through pinned memory when `pin`, on a side
+/// stream overlapped with the queued compute when `side_stream` too (see libtorch.cpp).
+pub(super) fn upload(
+    host: &tch::Tensor,
+    index: usize,
+    pin: bool,
+    side_stream: bool,
+) -> Result<tch::Tensor, String> {
+    let mut out = ptr::null_mut();
+    // SAFETY: as in `conv2d_backward`.
+    let error = unsafe {
+        botui_upload(
+            host.as_ptr(),
+            index as i64,
+            c_int::from(pin),
+            c_int::from(side_stream),
+            &mut out,
+        )
+    };
+    match message(error) {
+        Some(m) => Err(m),
+        // SAFETY: a fresh `new at::Tensor`, as in `owned`.
+        None => Ok(unsafe { tch::Tensor::from_ptr(out) }),
+    }
+}
+
+/// Sets cuDNN's TF32 switch for FP32 convolutions; returns the previous setting.
+pub(super) fn cudnn_allow_tf32(allow: bool) -> bool {
+    // SAFETY: a setter on LibTorch's global context.
+    unsafe { botui_cudnn_allow_tf32(c_int::from(allow)) != 0 }
 }

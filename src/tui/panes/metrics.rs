@@ -58,6 +58,12 @@ impl MetricsPane<'_> {
         let s = self.styles;
         let wide = area.width >= 40;
         let mut header = vec!["ep", "loss", "tr@1", "val@1", "val@5"];
+        // The EMA's top-1 beside the raw weights' when the run keeps one and there is room
+        // (the title shows its latest either way).
+        let ema = wide && r.epochs.iter().any(|m| m.ema_val_top1.is_some());
+        if ema {
+            header.push("ema@1");
+        }
         if wide {
             header.push("lr");
         }
@@ -78,6 +84,11 @@ impl MetricsPane<'_> {
                     Cell::from(format!("{:.2}", m.val_top1)),
                     Cell::from(format!("{:.2}", m.val_top5)),
                 ];
+                if ema {
+                    cells.push(Cell::from(
+                        m.ema_val_top1.map_or("-".into(), |t| format!("{t:.2}")),
+                    ));
+                }
                 if wide {
                     cells.push(Cell::from(format!("{:.2e}", m.lr)));
                 }
@@ -85,15 +96,20 @@ impl MetricsPane<'_> {
                 Row::new(cells).style(style)
             })
             .collect();
-        let widths = [
+        let mut widths = vec![
             Constraint::Length(5),
             Constraint::Length(6),
             Constraint::Length(5),
             Constraint::Length(6),
             Constraint::Length(6),
-            Constraint::Length(8),
         ];
-        Table::new(rows, &widths[..header.len()])
+        if ema {
+            widths.push(Constraint::Length(6));
+        }
+        if wide {
+            widths.push(Constraint::Length(8));
+        }
+        Table::new(rows, &widths)
             .header(Row::new(header).style(s.muted()))
             .column_spacing(1)
             .render(area, buf);
@@ -168,6 +184,10 @@ impl Widget for MetricsPane<'_> {
         let mut title = format!("Metrics · {}", r.config.model_config(2).display_name());
         if let Some(b) = r.best.and_then(|i| r.epochs.get(i)) {
             title.push_str(&format!(" · best top-1 {:.2} @ ep {}", b.val_top1, b.epoch));
+        }
+        // The EMA of the weights (after the paper): its latest top-1 beside the raw weights'.
+        if let Some(ema) = r.epochs.iter().rev().find_map(|m| m.ema_val_top1) {
+            title.push_str(&format!(" · EMA top-1 {ema:.2}"));
         }
         let mut block = s.block(title, self.focused);
         if let Some(p) = r.paper() {

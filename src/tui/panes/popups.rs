@@ -8,6 +8,7 @@ use ratatui::widgets::{Clear, Paragraph, Widget, Wrap};
 use crate::tui::app::{App, InputBox};
 use crate::tui::layout::list_offset;
 use crate::tui::run::Phase;
+use crate::tui::study::StudyPhase;
 use crate::tui::style::Styles;
 use botui::config::{Action, Role};
 
@@ -53,6 +54,22 @@ pub fn help(app: &App, s: Styles<'_>, area: Rect, buf: &mut Buffer) {
         Role::Muted,
         " In a value box: type, enter to keep, esc to cancel. Keys come from [keys] in config.toml.",
     )));
+    let first = |a: Action| {
+        keys_of(app, a)
+            .split(' ')
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    lines.push(Line::from(s.span(
+        Role::Muted,
+        format!(
+            " Study tab: {}/{} runs the selected study, {} stops it; `botui study --resume DIR` resumes.",
+            first(Action::Start),
+            first(Action::Edit),
+            first(Action::Stop)
+        ),
+    )));
     lines.push(Line::from(s.span(
         Role::Muted,
         if app.ui.mouse {
@@ -70,7 +87,12 @@ pub fn help(app: &App, s: Styles<'_>, area: Rect, buf: &mut Buffer) {
 }
 
 pub fn confirm_quit(app: &App, s: Styles<'_>, area: Rect, buf: &mut Buffer) {
+    let study = app.study.current.as_ref().map(|c| c.phase);
     let what = match app.run.as_ref().map(|r| &r.phase) {
+        _ if study == Some(StudyPhase::Stopping) => {
+            "The study is stopping (each run saves a checkpoint)."
+        }
+        _ if study == Some(StudyPhase::Running) => "A study is training.",
         Some(Phase::Stopping) => "The run is stopping (saving a checkpoint).",
         _ => "A run is training.",
     };

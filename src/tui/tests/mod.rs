@@ -4,6 +4,7 @@
 mod config;
 mod reducers;
 mod screens;
+mod study;
 
 use botui::config::RunConfig;
 use botui::train::TrainEvent;

@@ -439,3 +439,77 @@ fn problems_logged_off_screen_are_counted_until_the_log_shows() {
     app.update(Msg::Key(chord('2')));
     assert_eq!(app.log.unseen, 0);
 }
+
+/// `v` on the Runs tab evaluates the selected run in a popup that follows the job's events;
+/// esc while it runs cancels it, and events after that are dropped.
+#[test]
+fn evaluating_a_past_run_shows_progress_then_the_report_and_esc_cancels() {
+    use crate::tui::eval::{EvalEvent, EvalView};
+    use botui::config::KeyCode;
+    let mut app = app_with(RunConfig::default());
+    assert!(
+        app.update(Msg::Key(chord('v'))).is_empty(),
+        "only on the Runs tab"
+    );
+    app.update(Msg::RunsScanned(super::past_runs(), Vec::new()));
+    app.update(Msg::Key(chord('3')));
+    app.update(Msg::Key(chord('j')));
+    let effects = app.update(Msg::Key(chord('v')));
+    assert_eq!(
+        effects,
+        vec![Effect::StartEval("/runs/20260228-090000-baseline".into())]
+    );
+    assert_eq!(app.popup, Some(Popup::Eval(EvalView::start("baseline"))));
+    let progress = EvalEvent::Progress {
+        done: 16,
+        total: 32,
+    };
+    app.update(Msg::Eval(progress));
+    assert_eq!(
+        app.popup,
+        Some(Popup::Eval(EvalView::Running {
+            run: "baseline".into(),
+            done: 16,
+            total: 32
+        }))
+    );
+    // Keys other than esc/quit leave it open; esc cancels the running job.
+    assert!(app.update(Msg::Key(chord('j'))).is_empty());
+    assert!(matches!(app.popup, Some(Popup::Eval(_))));
+    let effects = app.update(Msg::Key(super::key(KeyCode::Esc)));
+    assert_eq!(effects, vec![Effect::CancelEval]);
+    assert_eq!(app.popup, None);
+    app.update(Msg::Eval(EvalEvent::Failed("cancelled".into())));
+    assert_eq!(app.popup, None, "a late event does not reopen it");
+    assert_eq!(app.runs.selected, 1, "keys went to the popup, not the list");
+
+    // Again to the end: the report stays until closed, and closing cancels nothing.
+    app.update(Msg::Key(chord('v')));
+    let report = Box::new(fake::eval_report());
+    app.update(Msg::Eval(EvalEvent::Finished(report.clone())));
+    assert_eq!(
+        app.popup,
+        Some(Popup::Eval(EvalView::Report {
+            run: "baseline".into(),
+            report
+        }))
+    );
+    assert!(
+        app.update(Msg::Key(chord('q'))).is_empty(),
+        "q closes, no quit"
+    );
+    assert_eq!(app.popup, None);
+}
+
+#[test]
+fn evaluating_with_no_past_runs_says_so() {
+    let mut app = app_with(RunConfig::default());
+    app.update(Msg::RunsScanned(Vec::new(), Vec::new()));
+    app.update(Msg::Key(chord('3')));
+    assert!(app.update(Msg::Key(chord('v'))).is_empty());
+    assert_eq!(app.popup, None);
+    assert_eq!(
+        app.log.lines.back().unwrap().message,
+        "no past run to evaluate"
+    );
+}

@@ -8,12 +8,13 @@ use ratatui::backend::TestBackend;
 
 use super::{app_with, chord, past_runs};
 use crate::tui::app::{App, Msg, PaneId, Popup, Tab};
+use crate::tui::eval::{EvalEvent, EvalView};
 use crate::tui::fake;
 use crate::tui::tricks::Item;
 use botui::config::tricks::find;
 
 /// The screen as text, one line per row, trailing blanks cut.
-fn screen(app: &mut App, width: u16, height: u16) -> String {
+pub(super) fn screen(app: &mut App, width: u16, height: u16) -> String {
     app.size = (width, height);
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|f| crate::tui::ui::draw(f, app)).unwrap();
@@ -120,6 +121,23 @@ fn runs_tab_two_runs_overlaid_120x40() {
     insta::assert_snapshot!(screen(&mut app, 120, 40));
 }
 
+/// The selected run evaluated: its report over the Runs tab.
+#[test]
+fn runs_tab_eval_report_120x40() {
+    let mut app = app_with(fake::paper_config(30));
+    app.update(Msg::RunsScanned(past_runs(), Vec::new()));
+    app.update(Msg::Key(chord('3')));
+    app.update(Msg::Key(chord('v')));
+    app.update(Msg::Eval(EvalEvent::Progress { done: 8, total: 32 }));
+    let running = screen(&mut app, 120, 40);
+    assert!(running.contains("8/32 validation images"), "{running}");
+    assert!(running.contains("esc cancel"), "{running}");
+    app.update(Msg::Eval(EvalEvent::Finished(
+        Box::new(fake::eval_report()),
+    )));
+    insta::assert_snapshot!(screen(&mut app, 120, 40));
+}
+
 #[test]
 fn help_overlay_120x40() {
     let mut app = setup_app();
@@ -148,6 +166,15 @@ fn every_tab_and_popup_draws_at_any_size() {
         Some(Popup::Help),
         Some(Popup::ConfirmQuit),
         Some(Popup::Presets { selected: 0 }),
+        Some(Popup::Eval(EvalView::start("a"))),
+        Some(Popup::Eval(EvalView::Report {
+            run: "a".into(),
+            report: Box::new(fake::eval_report()),
+        })),
+        Some(Popup::Eval(EvalView::Failed {
+            run: "a".into(),
+            error: "a/best.ckpt: not a checkpoint ".repeat(9),
+        })),
     ];
     let sizes = [
         (1, 1),
@@ -185,4 +212,24 @@ fn the_scale_key_switches_the_lr_pane_to_log() {
     // The cosine plan ends near 1e-7 (floored at 1e-6) and peaks at 0.1 = 1e-1.
     assert!(log.contains("│1e-6") || log.contains("1e-6│"), "{log}");
     assert!(log.contains("1e-1"), "{log}");
+}
+
+/// A run that keeps an EMA of its weights shows the EMA's top-1 beside the raw weights' in
+/// the Metrics pane's title (and an `ema@1` column where the table has room); a run without
+/// one shows neither.
+#[test]
+fn metrics_pane_shows_the_ema_top1_only_when_the_run_has_one() {
+    let mut app = super::started_app(10, 20);
+    let mut m = fake::epoch(1, 10, 0.1);
+    m.val_top1 = 40.0;
+    m.ema_val_top1 = Some(43.21);
+    app.update(Msg::Train(TrainEvent::EpochEnd(m)));
+    app.tab = Tab::Train;
+    let text = screen(&mut app, 120, 40);
+    assert!(text.contains("EMA top-1 43.21"), "{text}");
+
+    let mut plain = super::started_app(10, 20);
+    super::feed_epochs(&mut plain, &[40.0]);
+    plain.tab = Tab::Train;
+    assert!(!screen(&mut plain, 120, 40).contains("EMA"));
 }
