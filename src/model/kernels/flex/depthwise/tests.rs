@@ -7,7 +7,7 @@ use super::*;
 /// `(batch, channels, input, kernel, stride, padding)`
 type Shape = (usize, usize, [usize; 2], [usize; 2], [usize; 2], [usize; 2]);
 
-const SHAPES: [Shape; 7] = [
+const SHAPES: [Shape; 10] = [
     (2, 3, [9, 9], [3, 3], [1, 1], [1, 1]),
     (2, 5, [9, 8], [3, 3], [2, 2], [1, 1]),
     (1, 4, [7, 7], [3, 3], [2, 2], [0, 0]),
@@ -15,6 +15,10 @@ const SHAPES: [Shape; 7] = [
     (2, 3, [6, 5], [5, 5], [1, 1], [2, 2]),
     (2, 17, [20, 19], [3, 3], [1, 1], [1, 1]),
     (2, 2, [6, 9], [1, 7], [1, 1], [0, 3]),
+    // Channels last: 19 and 33 channels (a partial block of 16 lanes), batch 1, stride 2.
+    (1, 19, [11, 11], [3, 3], [2, 2], [1, 1]),
+    (3, 33, [5, 4], [3, 3], [2, 2], [0, 0]),
+    (1, 16, [2, 2], [3, 3], [1, 1], [1, 1]),
 ];
 
 #[test]
