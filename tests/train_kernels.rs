@@ -146,7 +146,7 @@ const fn depthwise(channels: usize, stride: usize) -> Case {
     }
 }
 
-const CASES: [Case; 16] = [
+const CASES: [Case; 18] = [
     // 3x3 stride 2, like a ResNet downsampling conv.
     case([3, 8], [3, 3], 2, [1, 1]),
     // 1x1 bottleneck projection.
@@ -225,6 +225,19 @@ const CASES: [Case; 16] = [
         batch: 2,
         input: [24, 24],
         ..case([64, 8], [3, 3], 1, [1, 1])
+    },
+    // Depthwise channels last, batch 1: 33 channels (two full 16-lane blocks and one lane),
+    // stride 1 on an odd 9x7 plane.
+    Case {
+        batch: 1,
+        input: [9, 7],
+        ..depthwise(33, 1)
+    },
+    // Depthwise stride 2, batch 1, 16 channels (exactly one block), on a 6x5 plane.
+    Case {
+        batch: 1,
+        input: [6, 5],
+        ..depthwise(16, 2)
     },
 ];
 

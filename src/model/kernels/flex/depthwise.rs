@@ -167,9 +167,7 @@ fn lanes(s: &[f32], at: usize) -> &[f32; LANES] {
 
 #[inline(always)]
 fn lanes_mut(s: &mut [f32], at: usize) -> &mut [f32; LANES] {
-    (&mut s[at..at + LANES])
-        .try_into()
-        .expect("LANES elements")
+    (&mut s[at..at + LANES]).try_into().expect("LANES elements")
 }
 
 multiversion! {
