@@ -17,7 +17,7 @@ use botui::model::kernels;
 use botui::train::selftest::{self, Report};
 use burn::module::Param;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
+use burn::nn::{BatchNorm, BatchNormConfig};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Distribution, Tensor};
 
@@ -241,25 +241,20 @@ const CASES: [Case; 18] = [
     },
 ];
 
+/// `botui selftest`'s layers for the case's convolution.
 fn layers(case: &Case, device: &Device) -> (Conv2d, BatchNorm, BatchNorm) {
-    let [ph, pw] = case.padding;
-    let conv = Conv2dConfig::new(case.channels, case.kernel)
-        .with_stride([case.stride, case.stride])
-        .with_padding(PaddingConfig2d::Explicit(ph, pw, ph, pw))
-        .with_groups(case.groups)
-        .with_bias(false)
-        .init(device);
-    let c = case.channels[1];
-    // Non-trivial gamma/beta and running statistics, the same in both copies.
-    let gamma = Tensor::<1>::random([c], Distribution::Uniform(0.5, 1.5), device);
-    let beta = Tensor::<1>::random([c], Distribution::Normal(0.0, 0.5), device);
-    let bn = || {
-        let mut bn = BatchNormConfig::new(c).init(device);
-        bn.gamma = Param::from_tensor(gamma.clone());
-        bn.beta = Param::from_tensor(beta.clone());
-        bn
-    };
-    (conv, bn(), bn())
+    selftest::layers(
+        &selftest::Case {
+            name: "",
+            channels: case.channels,
+            kernel: case.kernel,
+            stride: case.stride,
+            padding: case.padding,
+            groups: case.groups,
+            input_grad: case.input_grad,
+        },
+        device,
+    )
 }
 
 fn max_abs_diff<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f32 {
