@@ -5,6 +5,7 @@ input size, batch and thread count, timed after warm-up on random data.
 
     python benches/train_pytorch.py --model resnet18 --input 32 --batch 128 --threads 2
     python benches/train_pytorch.py --model resnet50d --input 224 --batch 16 --threads 2
+    python benches/train_pytorch.py --model mobilenet --input 64 --batch 64 --threads 2
     python benches/train_pytorch.py --model resnet50d --input 224 --batch 256 --device cuda \
         --amp fp16 --channels-last --cudnn-benchmark
 
@@ -13,19 +14,47 @@ the forward pass and the loss under torch.autocast, and for FP16 a torch.amp.Gra
 (dynamic loss scaling, the step skipped on an overflow). --channels-last puts the model and
 the batch in torch.channels_last; --cudnn-benchmark sets torch.backends.cudnn.benchmark.
 
-Models: resnet18/34/50/101/152 (torchvision, variant B), resnetNNd (timm, variant D);
-inputs of 64 pixels or less get botui's small-input stem (3x3 stride-1 first conv, no max pool),
-as `botui bench train --stem auto` does. Prints one JSON line.
+Models: resnet18/34/50/101/152 (torchvision, variant B), resnetNNd (timm, variant D), mobilenet
+(MobileNet v1 at width 1.0, written out below as botui's src/model/mobilenet.rs builds it: neither
+torchvision nor timm has v1); inputs of 64 pixels or less get botui's small-input stem (ResNet:
+3x3 stride-1 first conv, no max pool; MobileNet: stride-1 first conv), as `botui bench train
+--stem auto` does. Prints one JSON line.
 """
 import argparse
 import json
+import sys
 import time
 
 import torch
 import torch.nn as nn
 
 
+# (pointwise output channels, depthwise stride) of MobileNet v1's 13 blocks.
+MOBILENET_BLOCKS = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2)] + [(512, 1)] * 5 + [
+    (1024, 2),
+    (1024, 1),
+]
+
+
+def mobilenet(classes: int, small: bool) -> nn.Module:
+    def conv_bn_relu(c_in: int, c_out: int, kernel: int, stride: int, groups: int = 1) -> list:
+        return [
+            nn.Conv2d(c_in, c_out, kernel, stride, kernel // 2, groups=groups, bias=False),
+            nn.BatchNorm2d(c_out),
+            nn.ReLU(inplace=True),
+        ]
+
+    layers = conv_bn_relu(3, 32, 3, 1 if small else 2)
+    c = 32
+    for c_out, stride in MOBILENET_BLOCKS:
+        layers += conv_bn_relu(c, c, 3, stride, groups=c) + conv_bn_relu(c, c_out, 1, 1)
+        c = c_out
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, classes))
+
+
 def build(name: str, classes: int, small: bool) -> nn.Module:
+    if name == "mobilenet":
+        return mobilenet(classes, small)
     if name.endswith("d"):
         import timm
 
@@ -57,6 +86,12 @@ def main() -> None:
     p.add_argument("--amp", choices=["fp16", "bf16"], help="automatic mixed precision")
     p.add_argument("--channels-last", action="store_true")
     p.add_argument("--cudnn-benchmark", action="store_true")
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="time the steps under torch.profiler and print the slowest ops (self time) to stderr,"
+        " beside `botui bench train --profile`",
+    )
     a = p.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -93,9 +128,19 @@ def main() -> None:
 
     run(a.warmup)
     skipped = 0
-    start = time.perf_counter()
-    run(a.steps)
-    seconds = time.perf_counter() - start
+    if a.profile:
+        from torch.profiler import ProfilerActivity, profile
+
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            start = time.perf_counter()
+            run(a.steps)
+            seconds = time.perf_counter() - start
+        table = prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=15)
+        print(table, file=sys.stderr)
+    else:
+        start = time.perf_counter()
+        run(a.steps)
+        seconds = time.perf_counter() - start
     print(json.dumps({
         "model": a.model, "device": a.device, "input": a.input, "batch": a.batch,
         "threads": torch.get_num_threads(), "steps": a.steps, "seconds": seconds,

@@ -50,22 +50,33 @@ fn epoch_ends(events: &[TrainEvent]) -> Vec<&botui::train::EpochMetrics> {
 fn a_short_run_learns_and_writes_its_files() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
+    // Cosine decay to 0 over 4 epochs at lr 0.01. Validation goes through BN's running
+    // statistics, which trail the weights by ~10 steps (momentum 0.1): with a constant lr of 0.02
+    // for 36 steps the last epoch's val top-1 was 25 to 78 % (seeds 0-3, burn's ops and the flex
+    // kernels) while the training loss was 0.02 to 0.8, and at batch 32 it stayed at 25 % with
+    // a training loss of 0.00. With the lr decayed to 0 the statistics catch up: the last
+    // epoch's val top-1 was 91 to 100 % over 12 seeds with burn's composite ops and 81 to 100 %
+    // over 6 seeds with the flex kernels (2026-11-29).
+    let mut config = tiny_config();
+    config.epochs = 4;
+    config.base_lr = 0.01;
+    config.schedule.decay = botui::config::DecayKind::Cosine;
     let events = collect(RunRequest {
-        config: tiny_config(),
+        config,
         run_dir: run.clone(),
         resume: false,
         world: None,
     });
-    assert!(matches!(events.first(), Some(TrainEvent::Started(s)) if s.lr_plan.len() == 36));
+    assert!(matches!(events.first(), Some(TrainEvent::Started(s)) if s.lr_plan.len() == 48));
     assert!(events.iter().any(|e| matches!(e, TrainEvent::Iteration(_))));
     let ends = epoch_ends(&events);
-    assert_eq!(ends.len(), 3, "{events:#?}");
+    assert_eq!(ends.len(), 4, "{events:#?}");
     // 4 classes: chance is 25 %.
-    assert!(ends[2].val_top1 > 60.0, "val top-1 {}", ends[2].val_top1);
+    assert!(ends[3].val_top1 > 60.0, "val top-1 {}", ends[3].val_top1);
     assert!(matches!(
         events.last(),
         Some(TrainEvent::Finished {
-            epochs_done: 3,
+            epochs_done: 4,
             stopped: false,
             ..
         })
@@ -82,7 +93,7 @@ fn a_short_run_learns_and_writes_its_files() {
         assert!(run.join(file).is_file(), "{file} missing");
     }
     let jsonl = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
-    assert_eq!(jsonl.lines().count(), 3);
+    assert_eq!(jsonl.lines().count(), 4);
     let first: serde_json::Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
     for key in [
         "epoch",

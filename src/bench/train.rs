@@ -12,7 +12,7 @@ use crate::config::{LowPrecision, RunConfig};
 use crate::device::DeviceName;
 use crate::dist::Ranks;
 use crate::model::ModelConfig;
-use crate::model::kernels::{cudnn, memory};
+use crate::model::kernels::{self, cudnn, memory, profile::KernelTime};
 use crate::train::loss::soft_cross_entropy;
 use crate::train::optim::build_optimizer;
 use crate::train::precision::{Compute, LossScaler, dtype_name, forward};
@@ -31,6 +31,8 @@ pub struct TrainBench {
     pub autocast: bool,
     pub channels_last: bool,
     pub cudnn_benchmark: bool,
+    /// Also time each flex kernel within the timed steps (see [`kernels::profile`]).
+    pub profile: bool,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -55,6 +57,9 @@ pub struct TrainBenchResult {
     /// Data-parallel ranks (1: a single process). `batch` is per rank; `images_per_sec` counts
     /// the images of all ranks.
     pub ranks: usize,
+    /// With `profile`: the flex kernels' time over the timed steps, slowest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub profile: Vec<KernelTime>,
 }
 
 /// Times `steps` training steps after `warmup` untimed ones. With `ranks`, every step also
@@ -125,9 +130,17 @@ pub fn bench_train(
         Ok::<usize, String>(skipped)
     };
     run(b.warmup)?;
+    if b.profile {
+        kernels::profile::start();
+    }
     let start = Instant::now();
     let skipped = run(b.steps)?;
     let seconds = start.elapsed().as_secs_f64();
+    let kernel_times = if b.profile {
+        kernels::profile::stop()
+    } else {
+        Vec::new()
+    };
     let world = ranks.as_ref().map_or(1, |r| r.world().size);
     Ok(TrainBenchResult {
         model: b.model.display_name(),
@@ -137,7 +150,7 @@ pub fn bench_train(
         steps: b.steps,
         seconds,
         images_per_sec: (b.steps * b.batch * world) as f64 / seconds,
-        kernels: if crate::model::kernels::burn_composites() {
+        kernels: if kernels::burn_composites() {
             "burn"
         } else {
             "fused"
@@ -152,6 +165,7 @@ pub fn bench_train(
         cudnn_benchmark: b.cudnn_benchmark,
         skipped_steps: skipped,
         ranks: world,
+        profile: kernel_times,
     })
 }
 

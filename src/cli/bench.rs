@@ -101,6 +101,10 @@ struct TrainArgs {
     /// cuDNN autotuning (torch.backends.cudnn.benchmark).
     #[arg(long)]
     cudnn_benchmark: bool,
+    /// Also time each flex training kernel (per shape) during the timed steps and print where
+    /// the step's time goes (with --json: a "profile" list).
+    #[arg(long)]
+    profile: bool,
     #[arg(long)]
     json: bool,
 }
@@ -156,6 +160,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 autocast: a.autocast == "on",
                 channels_last: a.channels_last,
                 cudnn_benchmark: a.cudnn_benchmark,
+                profile: a.profile,
             };
             let r = match World::from_env()? {
                 Some(world) => {
@@ -184,9 +189,45 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string(&r)?);
             } else {
                 println!("{}", describe(&r));
+                if a.profile {
+                    print_profile(&r);
+                }
             }
             Ok(())
         }
+    }
+}
+
+/// The kernels' share of the timed steps, then one line per kernel and shape, slowest first.
+fn print_profile(r: &TrainBenchResult) {
+    let total: f64 = r.profile.iter().map(|k| k.seconds).sum();
+    println!(
+        "flex kernels: {total:.2} s of {:.2} s ({:.0} %); the rest is burn's own operations \
+         (pooling, residual adds, linear, loss), autodiff bookkeeping and the optimizer",
+        r.seconds,
+        100.0 * total / r.seconds
+    );
+    if r.profile.is_empty() {
+        println!("  (no flex kernel ran: another device, or --kernels burn)");
+        return;
+    }
+    println!(
+        "  {:>8}  {:>6}  {:>5}  {:>7}  kernel",
+        "seconds", "step", "calls", "GFLOP/s"
+    );
+    for k in &r.profile {
+        let gflops = if k.flops > 0.0 {
+            format!("{:.1}", k.flops / k.seconds / 1e9)
+        } else {
+            "-".into()
+        };
+        println!(
+            "  {:>8.3}  {:>5.1}%  {:>5}  {gflops:>7}  {}",
+            k.seconds,
+            100.0 * k.seconds / r.seconds,
+            k.calls,
+            k.kernel
+        );
     }
 }
 

@@ -8,8 +8,9 @@
 //! (benches/README.md). This module adds them as one burn backend extension
 //! ([`TrainKernels`]) with its own autodiff nodes: on LibTorch each is the single ATen call that
 //! PyTorch's autograd makes (`convolution_backward`, `native_batch_norm` and its backward,
-//! `threshold_backward`); on flex the trait's default bodies are burn's own operations, so
-//! numbers there are what they were.
+//! `threshold_backward`); on flex they are botui's own (`kernels/flex/`: convolution as GEMMs
+//! over unfolded tiles, depthwise loops, one-pass batch norm and ReLU, timed per call by
+//! [`profile`] when asked).
 //!
 //! The zoo calls [`conv2d`], [`batch_norm`] and [`relu`] instead of the modules' `forward`. They
 //! take the kernels only on an autodiff device (a training step); inference, and anything the
@@ -21,9 +22,12 @@
 #![allow(deprecated)]
 
 pub mod cudnn;
+#[cfg(feature = "flex")]
+mod flex;
 #[cfg(feature = "tch")]
 mod libtorch;
 pub mod memory;
+pub mod profile;
 
 use super::autocast;
 use burn::backend::autodiff::Autodiff;
@@ -149,9 +153,6 @@ fn variance_from_invstd<B: Backend>(invstd: FloatTensor<B>, epsilon: f64) -> Flo
     let inv_var = B::float_mul(invstd.clone(), invstd);
     B::float_sub_scalar(B::float_recip(inv_var), epsilon.into())
 }
-
-#[cfg(feature = "flex")]
-impl TrainKernels for burn::backend::Flex {}
 
 /// Autodiff: each kernel is one node whose backward is the backend's fused backward kernel.
 impl<B: TrainKernels, C: CheckpointStrategy> TrainKernels for Autodiff<B, C> {

@@ -292,7 +292,9 @@ fn rounded<const D: usize>(x: Tensor<D>, variant: Variant) -> Tensor<D> {
     }
 }
 
-fn layers(case: &Case, device: &Device) -> (Conv2d, BatchNorm, BatchNorm) {
+/// The case's convolution and two identical batch norms (one for burn's modules, one for the
+/// kernels), with non-trivial gamma and beta.
+pub fn layers(case: &Case, device: &Device) -> (Conv2d, BatchNorm, BatchNorm) {
     let [ph, pw] = case.padding;
     let conv = Conv2dConfig::new(case.channels, case.kernel)
         .with_stride([case.stride, case.stride])
