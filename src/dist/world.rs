@@ -91,12 +91,27 @@ impl World {
     }
 
     /// The device this rank computes on when the run is configured for `configured`:
-    /// `cuda:LOCAL_RANK` for a GPU run (counted within `CUDA_VISIBLE_DEVICES`, which botui's
-    /// launcher sets to the GPUs asked for), `configured` itself otherwise.
-    pub fn device(&self, configured: DeviceName) -> DeviceName {
+    /// for `cuda:a,b,...` the listed GPU of this rank's `LOCAL_RANK` (rank r, the r-th in
+    /// ascending order), for `cuda:all` and `cuda:N` GPU `LOCAL_RANK` (for `cuda:N` counted
+    /// within `CUDA_VISIBLE_DEVICES`, which `botui train --nproc` sets to the GPUs asked for),
+    /// `configured` itself otherwise.
+    pub fn device(&self, configured: DeviceName) -> Result<DeviceName, WorldError> {
         match configured {
-            DeviceName::Cuda(_) => DeviceName::Cuda(self.local_rank),
-            other => other,
+            DeviceName::Cuda(_) => Ok(DeviceName::Cuda(self.local_rank)),
+            DeviceName::Gpus(set) => {
+                set.nth(self.local_rank)
+                    .map(DeviceName::Cuda)
+                    .ok_or_else(|| WorldError::Bad {
+                        var: "LOCAL_RANK",
+                        value: self.local_rank.to_string(),
+                        expected: format!(
+                            "the device {configured} has no GPU for local rank {}: start one rank \
+                         per listed GPU",
+                            self.local_rank
+                        ),
+                    })
+            }
+            other => Ok(other),
         }
     }
 }

@@ -14,6 +14,7 @@ use burn::tensor::Device;
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
 use crate::config::RunConfig;
+use crate::dist::DistError;
 use crate::model::Model;
 
 use super::ema::{EmaDecay, ModelEma};
@@ -76,8 +77,13 @@ impl Session {
             .map_err(|e| TrainError::Config(e.to_string()))?;
         let (mut parallel, device_name) = match request.world {
             Some(world) => {
-                let device_name = world.device(config.device);
-                (Some(DataParallel::join(world, &config)?), device_name)
+                let rank = world.rank;
+                let device_name = world.device(config.device).map_err(|e| DistError::Other {
+                    rank,
+                    message: e.to_string(),
+                })?;
+                let parallel = DataParallel::join(world, &config, device_name)?;
+                (Some(parallel), device_name)
             }
             None => (None, config.device),
         };
@@ -124,7 +130,7 @@ impl Session {
             .into_iter()
             .filter(|m| m.epoch <= start.epochs_done)
             .collect();
-        let step = Step::new(&config, classes.len(), precision, &device)?;
+        let step = Step::new(&config, classes.len(), precision, device_name, &device)?;
         // A resumed run goes on with the average saved with `last`; without one (a checkpoint
         // from before EMA was on) it starts again from the resumed weights, with timm's update
         // count (so its decay) where the run left off.
