@@ -33,6 +33,10 @@ pub struct RunFlags {
     /// and overrides); the flags below apply over it.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Start from a fully resolved run config (a run folder's config.toml); the workbench
+    /// passes its own to the ranks it starts.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["preset", "config"], hide = true)]
+    pub run_config: Option<PathBuf>,
     /// Zoo model: resnet18..152 (a suffix picks the variant: resnet50d), mobilenet, inception_v3.
     #[arg(long)]
     pub model: Option<String>,
@@ -61,6 +65,12 @@ impl RunFlags {
     /// The run config these flags describe, validated.
     pub fn resolve(&self) -> anyhow::Result<RunConfig> {
         let mut config = match (&self.preset, &self.config) {
+            _ if self.run_config.is_some() => {
+                let file = self.run_config.as_deref().expect("checked");
+                let text = std::fs::read_to_string(file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                toml::from_str(&text).with_context(|| format!("{}", file.display()))?
+            }
             (Some(name), _) => {
                 let library = PresetLibrary::load_user().context("cannot read the user presets")?;
                 if library.file(name).is_none() {

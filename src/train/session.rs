@@ -255,6 +255,13 @@ impl Session {
             match command {
                 // The front end is gone: stop cleanly rather than train unobserved forever.
                 None | Some(TrainCommand::Stop) => return Ok(Control::Stop),
+                // A paused rank would stall the others in their next all-reduce until the
+                // timeout: a data-parallel run is stopped (and resumed), not paused.
+                Some(TrainCommand::Pause) if self.parallel.is_some() => self.log(
+                    LogLevel::Warning,
+                    "a data-parallel run cannot pause (the other ranks would wait on this \
+                     one); stop it and resume it later instead",
+                ),
                 Some(TrainCommand::Pause) if !paused => {
                     paused = true;
                     self.send(TrainEvent::Paused);
