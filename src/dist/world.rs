@@ -339,6 +339,32 @@ mod tests {
     }
 
     #[test]
+    fn a_rank_trains_on_the_gpu_its_local_rank_picks() {
+        let on = |local_rank: usize, device: &str| {
+            let w = World {
+                rank: local_rank + 4,
+                size: 8,
+                local_rank,
+                master_addr: "127.0.0.1".into(),
+                master_port: DEFAULT_PORT,
+                hosts_store: false,
+                launcher: Launcher::Botui,
+            };
+            w.device(device.parse().unwrap()).map(|d| d.to_string())
+        };
+        assert_eq!(on(1, "cuda:1,3,5").unwrap(), "cuda:3");
+        assert_eq!(on(2, "cuda:all").unwrap(), "cuda:2");
+        assert_eq!(on(1, "libtorch").unwrap(), "libtorch");
+        // `--nproc` on cuda:K: counted within CUDA_VISIBLE_DEVICES.
+        assert_eq!(on(1, "cuda:4").unwrap(), "cuda:1");
+        let e = on(2, "cuda:0,1").unwrap_err().to_string();
+        assert!(
+            e.contains("LOCAL_RANK=2") && e.contains("cuda:0,1 has no GPU"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn slurm_variables_and_the_first_node() {
         let w = world(&[
             ("SLURM_PROCID", "5"),

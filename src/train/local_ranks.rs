@@ -215,3 +215,51 @@ fn stop(children: &mut Vec<(usize, Child)>, grace: Duration) {
     let mut all: Vec<Child> = children.drain(..).map(|(_, c)| c).collect();
     stop_all(&mut all, grace);
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    fn sh_rank(rank: usize, script: &str) -> Child {
+        let launch = Launch {
+            nproc: 3,
+            master_port: None,
+            program: "/bin/sh".into(),
+            args: vec!["-c".into(), script.into()],
+            cuda_visible: None,
+            grace: Duration::from_secs(5),
+            env: Vec::new(),
+        };
+        spawn_rank(&launch, rank, 1, false).unwrap().0
+    }
+
+    #[test]
+    fn a_failed_rank_is_reported_with_its_rank_and_the_others_stopped() {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let children = vec![(1, sh_rank(1, "exec sleep 600")), (2, sh_rank(2, "exit 7"))];
+        let started = Instant::now();
+        supervise(children, &tx, &Outcome::default(), Duration::from_secs(5));
+        assert!(started.elapsed() < Duration::from_secs(30));
+        let said: Vec<String> = rx
+            .try_iter()
+            .filter_map(|e| match e {
+                TrainEvent::Log { level, message } if level == LogLevel::Error => Some(message),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            said,
+            ["rank 2 exited with status 7; the other ranks were stopped"]
+        );
+    }
+
+    #[test]
+    fn the_ranks_are_left_to_finish_after_rank_0() {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let outcome = Outcome::default();
+        let children = vec![(1, sh_rank(1, "sleep 0.2"))];
+        outcome.set_for_tests(true);
+        supervise(children, &tx, &outcome, Duration::from_secs(30));
+        assert_eq!(rx.try_iter().count(), 0, "a clean end says nothing");
+    }
+}

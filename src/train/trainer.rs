@@ -39,6 +39,11 @@ impl Outcome {
         }
     }
 
+    #[cfg(test)]
+    pub(crate) fn set_for_tests(&self, ok: bool) {
+        self.set(ok);
+    }
+
     fn set(&self, ok: bool) {
         let state = if ok { Self::FINISHED } else { Self::FAILED };
         self.0.store(state, Ordering::SeqCst);
