@@ -178,6 +178,16 @@ impl DeviceName {
         }
     }
 
+    /// The GPUs a run on this device trains on, in rank order, on a machine where LibTorch
+    /// sees `count` (none for the CPU devices, or for GPUs the machine lacks).
+    pub fn gpus_used(self, count: usize) -> Vec<usize> {
+        match self {
+            DeviceName::Cuda(i) if i < count => vec![i],
+            DeviceName::Gpus(set) => set.indices(count).unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Whether the device runs on the CPU (used for hardware stats and precision checks).
     pub fn is_cpu(self) -> bool {
         !matches!(self, DeviceName::Cuda(_) | DeviceName::Gpus(_))
