@@ -173,6 +173,8 @@ impl DeviceName {
             DeviceName::LibTorch => Device::libtorch(),
             #[cfg(feature = "tch")]
             DeviceName::Cuda(i) => Device::libtorch_cuda(i),
+            #[cfg(feature = "tch")]
+            DeviceName::Gpus(_) => unreachable!("refused by resolve"),
             #[cfg(not(feature = "tch"))]
             _ => unreachable!("checked by is_built"),
         }
