@@ -489,26 +489,19 @@ mod tests {
 
     #[test]
     fn bad_gpu_lists_name_the_bad_part() {
-        let err = |s: &str| s.parse::<DeviceName>().unwrap_err().to_string();
-        let e = err("cuda:0,0");
-        assert!(
-            e.contains("'cuda:0,0'") && e.contains("GPU 0 is listed twice"),
-            "{e}"
-        );
-        let e = err("cuda:");
-        assert!(e.contains("expected a GPU index after `cuda:`"), "{e}");
-        let e = err("cuda:0,");
-        assert!(e.contains("expected a GPU index after `cuda:0`"), "{e}");
-        let e = err("cuda:0,x");
-        assert!(e.contains("`x` is not a GPU index"), "{e}");
-        let e = err("cuda:0,flex");
-        assert!(e.contains("`flex` cannot be mixed with GPUs"), "{e}");
-        let e = err("flex,cuda:1");
-        assert!(e.contains("`flex` cannot be mixed with GPUs"), "{e}");
-        let e = err("cuda:all,1");
-        assert!(e.contains("`all` cannot be mixed"), "{e}");
-        let e = err("cuda:1,64");
-        assert!(e.contains("GPU 64"), "{e}");
+        for (name, expected) in [
+            ("cuda:0,0", "device 'cuda:0,0': GPU 0 is listed twice"),
+            ("cuda:", "expected a GPU index after `cuda:`"),
+            ("cuda:0,", "expected a GPU index after `cuda:0`"),
+            ("cuda:0,x", "`x` is not a GPU index"),
+            ("cuda:0,flex", "`flex` cannot be mixed with GPUs"),
+            ("flex,cuda:1", "`flex` cannot be mixed with GPUs"),
+            ("cuda:all,1", "`all` cannot be mixed"),
+            ("cuda:1,64", "GPU 64: a list names GPUs 0 to 63"),
+        ] {
+            let e = name.parse::<DeviceName>().unwrap_err().to_string();
+            assert!(e.contains(expected), "{name}: {e}");
+        }
     }
 
     #[test]

@@ -74,6 +74,22 @@ impl Launch {
     }
 }
 
+#[cfg(all(test, unix))]
+impl Launch {
+    /// `nproc` ranks of `sh -c script`, for tests of the supervision.
+    pub(crate) fn shell(nproc: usize, script: &str) -> Launch {
+        Launch {
+            nproc,
+            master_port: None,
+            program: "/bin/sh".into(),
+            args: vec!["-c".into(), script.into()],
+            cuda_visible: None,
+            grace: Duration::from_secs(5),
+            env: Vec::new(),
+        }
+    }
+}
+
 /// `args` without the given flags and their values (`--nproc 2`, `--nproc=2`): what a rank
 /// runs is the launcher's own command line minus the launch options.
 pub fn without_flags(args: impl IntoIterator<Item = OsString>, flags: &[&str]) -> Vec<OsString> {
@@ -369,15 +385,7 @@ mod tests {
     use super::*;
 
     fn sh(nproc: usize, script: &str) -> Launch {
-        Launch {
-            nproc,
-            master_port: None,
-            program: "/bin/sh".into(),
-            args: vec!["-c".into(), script.into()],
-            cuda_visible: None,
-            grace: Duration::from_secs(5),
-            env: Vec::new(),
-        }
+        Launch::shell(nproc, script)
     }
 
     #[test]

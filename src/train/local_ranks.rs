@@ -221,16 +221,9 @@ mod tests {
     use super::*;
 
     fn sh_rank(rank: usize, script: &str) -> Child {
-        let launch = Launch {
-            nproc: 3,
-            master_port: None,
-            program: "/bin/sh".into(),
-            args: vec!["-c".into(), script.into()],
-            cuda_visible: None,
-            grace: Duration::from_secs(5),
-            env: Vec::new(),
-        };
-        spawn_rank(&launch, rank, 1, false).unwrap().0
+        spawn_rank(&Launch::shell(3, script), rank, 1, false)
+            .unwrap()
+            .0
     }
 
     #[test]
@@ -243,7 +236,10 @@ mod tests {
         let said: Vec<String> = rx
             .try_iter()
             .filter_map(|e| match e {
-                TrainEvent::Log { level, message } if level == LogLevel::Error => Some(message),
+                TrainEvent::Log {
+                    level: LogLevel::Error,
+                    message,
+                } => Some(message),
                 _ => None,
             })
             .collect();
