@@ -1,6 +1,7 @@
 //! Devices chosen at run time by name: `flex` (burn's pure-Rust CPU backend, always built),
-//! and with the cargo feature `tch`: `libtorch` (LibTorch on the CPU) and `cuda:N` (LibTorch
-//! on CUDA device N).
+//! and with the cargo feature `tch`: `libtorch` (LibTorch on the CPU), `cuda:N` (LibTorch
+//! on CUDA device N) and several GPUs of this machine, `cuda:0,1,2,3` or `cuda:all`, which
+//! train data-parallel with one rank per GPU (see [`GpuSet`]).
 
 use std::fmt;
 use std::str::FromStr;
@@ -17,9 +18,70 @@ pub enum DeviceName {
     LibTorch,
     /// LibTorch on the CUDA device with this index.
     Cuda(usize),
+    /// Several CUDA devices of this machine, one data-parallel rank each.
+    Gpus(GpuSet),
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+/// The GPUs of a multi-GPU device: `cuda:0,2,3` (a set, kept in ascending order: rank r
+/// trains on the r-th listed GPU) or `cuda:all` (every GPU LibTorch sees when the run starts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GpuSet {
+    All,
+    /// Bit i set: GPU i is in the run.
+    Listed(u64),
+}
+
+/// The highest GPU index a `cuda:a,b,...` list may name.
+pub const MAX_GPU_INDEX: usize = 63;
+
+impl GpuSet {
+    /// The GPU indices, in rank order, on a machine where LibTorch sees `count` GPUs: an error
+    /// naming the bad part when the machine has none or fewer than the list names.
+    pub fn indices(self, count: usize) -> Result<Vec<usize>, DeviceError> {
+        let name = DeviceName::Gpus(self).to_string();
+        let no_gpu = || DeviceError::Unusable {
+            name: name.clone(),
+            why: "LibTorch sees no CUDA device (no NVIDIA driver, or a CPU-only torch); for \
+                  several CPU ranks use `libtorch` with `botui train --nproc N`"
+                .into(),
+            available: usable_device_names(count),
+        };
+        match self {
+            GpuSet::All if count == 0 => Err(no_gpu()),
+            GpuSet::All => Ok((0..count).collect()),
+            GpuSet::Listed(bits) => {
+                let listed: Vec<usize> =
+                    (0..=MAX_GPU_INDEX).filter(|i| bits >> i & 1 == 1).collect();
+                if count == 0 {
+                    return Err(no_gpu());
+                }
+                if let Some(&bad) = listed.iter().find(|&&i| i >= count) {
+                    return Err(DeviceError::Unusable {
+                        name,
+                        why: format!(
+                            "GPU {bad} is beyond the {count} GPU(s) LibTorch sees (cuda:0 to \
+                             cuda:{})",
+                            count - 1
+                        ),
+                        available: usable_device_names(count),
+                    });
+                }
+                Ok(listed)
+            }
+        }
+    }
+
+    /// The GPU of local rank `rank` (`None` past the end of a list); `cuda:all` is counted
+    /// on whatever GPUs the process sees.
+    pub fn nth(self, rank: usize) -> Option<usize> {
+        match self {
+            GpuSet::All => Some(rank),
+            GpuSet::Listed(bits) => (0..=MAX_GPU_INDEX).filter(|i| bits >> i & 1 == 1).nth(rank),
+        }
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum DeviceError {
     #[error("unknown device '{name}': expected one of {}", available.join(", "))]
     Unknown {
@@ -36,6 +98,8 @@ pub enum DeviceError {
         name: String,
         available: Vec<String>,
     },
+    #[error("device '{name}': {why}")]
+    Malformed { name: String, why: String },
     #[error("device '{name}' is not usable on this machine: {why}. Available here: {}", available.join(", "))]
     Unusable {
         name: String,
@@ -49,13 +113,24 @@ impl DeviceName {
     pub fn is_built(self) -> bool {
         match self {
             DeviceName::Flex => true,
-            DeviceName::LibTorch | DeviceName::Cuda(_) => cfg!(feature = "tch"),
+            DeviceName::LibTorch | DeviceName::Cuda(_) | DeviceName::Gpus(_) => {
+                cfg!(feature = "tch")
+            }
         }
     }
 
     /// The burn device, checking that the backend is built and the hardware answers.
     pub fn resolve(self) -> Result<Device, DeviceError> {
         let available = || usable_devices().iter().map(|d| d.to_string()).collect();
+        if let DeviceName::Gpus(_) = self {
+            return Err(DeviceError::Unusable {
+                name: self.to_string(),
+                why: "it names several GPUs, which train as one rank per GPU: `botui train` and \
+                      the workbench's start key launch them; this needs one device (e.g. cuda:0)"
+                    .into(),
+                available: available(),
+            });
+        }
         if !self.is_built() {
             return Err(DeviceError::NotBuilt {
                 name: self.to_string(),
@@ -81,6 +156,15 @@ impl DeviceName {
         Ok(self.device())
     }
 
+    /// One device standing for this choice where a single one is needed (evaluating or
+    /// predicting with a multi-GPU run's weights): the first GPU of a set.
+    pub fn single(self) -> DeviceName {
+        match self {
+            DeviceName::Gpus(set) => DeviceName::Cuda(set.nth(0).unwrap_or(0)),
+            other => other,
+        }
+    }
+
     #[allow(deprecated)] // burn marks burn-tch deprecated; it is the stack this project chose.
     fn device(self) -> Device {
         match self {
@@ -89,14 +173,26 @@ impl DeviceName {
             DeviceName::LibTorch => Device::libtorch(),
             #[cfg(feature = "tch")]
             DeviceName::Cuda(i) => Device::libtorch_cuda(i),
+            #[cfg(feature = "tch")]
+            DeviceName::Gpus(_) => unreachable!("refused by resolve"),
             #[cfg(not(feature = "tch"))]
             _ => unreachable!("checked by is_built"),
         }
     }
 
+    /// The GPUs a run on this device trains on, in rank order, on a machine where LibTorch
+    /// sees `count` (none for the CPU devices, or for GPUs the machine lacks).
+    pub fn gpus_used(self, count: usize) -> Vec<usize> {
+        match self {
+            DeviceName::Cuda(i) if i < count => vec![i],
+            DeviceName::Gpus(set) => set.indices(count).unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Whether the device runs on the CPU (used for hardware stats and precision checks).
     pub fn is_cpu(self) -> bool {
-        !matches!(self, DeviceName::Cuda(_))
+        !matches!(self, DeviceName::Cuda(_) | DeviceName::Gpus(_))
     }
 }
 
@@ -106,6 +202,17 @@ impl fmt::Display for DeviceName {
             DeviceName::Flex => write!(f, "flex"),
             DeviceName::LibTorch => write!(f, "libtorch"),
             DeviceName::Cuda(i) => write!(f, "cuda:{i}"),
+            DeviceName::Gpus(GpuSet::All) => write!(f, "cuda:all"),
+            DeviceName::Gpus(set) => {
+                let mut sep = "cuda:";
+                let mut rank = 0;
+                while let Some(i) = set.nth(rank) {
+                    write!(f, "{sep}{i}")?;
+                    sep = ",";
+                    rank += 1;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -113,21 +220,77 @@ impl fmt::Display for DeviceName {
 impl FromStr for DeviceName {
     type Err = DeviceError;
 
+    /// `flex`, `libtorch`, `cuda` (= `cuda:0`), `cuda:N`, and several GPUs: `cuda:0,1,2,3`
+    /// (each index once; `cuda:0,cuda:1` reads the same) or `cuda:all`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let name = s.trim().to_ascii_lowercase();
-        let parsed = match name.as_str() {
-            "flex" => Some(DeviceName::Flex),
-            "libtorch" | "libtorch:cpu" | "tch" => Some(DeviceName::LibTorch),
-            "cuda" => Some(DeviceName::Cuda(0)),
-            _ => name
-                .strip_prefix("cuda:")
-                .and_then(|i| i.parse().ok())
-                .map(DeviceName::Cuda),
+        let bad = |why: String| DeviceError::Malformed {
+            name: s.trim().to_string(),
+            why,
         };
-        parsed.ok_or_else(|| DeviceError::Unknown {
-            name: s.to_string(),
-            available: known_names(),
-        })
+        match name.as_str() {
+            "flex" => return Ok(DeviceName::Flex),
+            "libtorch" | "libtorch:cpu" | "tch" => return Ok(DeviceName::LibTorch),
+            "cuda" => return Ok(DeviceName::Cuda(0)),
+            "cuda:all" => return Ok(DeviceName::Gpus(GpuSet::All)),
+            _ => {}
+        }
+        let parts: Vec<&str> = name.split(',').map(str::trim).collect();
+        if parts.len() > 1
+            && let Some(cpu) = parts
+                .iter()
+                .find(|p| matches!(**p, "flex" | "libtorch" | "libtorch:cpu" | "tch"))
+        {
+            return Err(bad(format!(
+                "`{cpu}` cannot be mixed with GPUs: a run trains on one kind of device (several \
+                 CPU ranks: `libtorch` with `botui train --nproc N`)"
+            )));
+        }
+        let Some(first) = parts[0].strip_prefix("cuda:") else {
+            return Err(DeviceError::Unknown {
+                name: s.to_string(),
+                available: known_names(),
+            });
+        };
+        let mut bits = 0u64;
+        for (k, part) in parts.iter().enumerate() {
+            let index = if k == 0 {
+                first
+            } else {
+                part.strip_prefix("cuda:").unwrap_or(part)
+            };
+            if index == "all" {
+                return Err(bad("`all` cannot be mixed with a list of GPUs".into()));
+            }
+            if index.is_empty() {
+                return Err(bad(format!(
+                    "expected a GPU index {} (cuda:0, cuda:0,1 or cuda:all)",
+                    if k == 0 {
+                        "after `cuda:`".to_string()
+                    } else {
+                        format!("after `{}`", parts[..k].join(","))
+                    }
+                )));
+            }
+            let i: usize = index.parse().map_err(|_| {
+                bad(format!(
+                    "`{index}` is not a GPU index (expected cuda:0, cuda:0,1 or cuda:all)"
+                ))
+            })?;
+            if parts.len() == 1 {
+                return Ok(DeviceName::Cuda(i));
+            }
+            if i > MAX_GPU_INDEX {
+                return Err(bad(format!(
+                    "GPU {i}: a list names GPUs 0 to {MAX_GPU_INDEX}"
+                )));
+            }
+            if bits >> i & 1 == 1 {
+                return Err(bad(format!("GPU {i} is listed twice")));
+            }
+            bits |= 1 << i;
+        }
+        Ok(DeviceName::Gpus(GpuSet::Listed(bits)))
     }
 }
 
@@ -145,7 +308,26 @@ impl<'de> Deserialize<'de> for DeviceName {
 }
 
 fn known_names() -> Vec<String> {
-    vec!["flex".into(), "libtorch".into(), "cuda:N".into()]
+    vec![
+        "flex".into(),
+        "libtorch".into(),
+        "cuda:N".into(),
+        "cuda:0,1,...".into(),
+        "cuda:all".into(),
+    ]
+}
+
+/// What [`usable_devices`] would name on a machine with `gpus` GPUs (for messages).
+fn usable_device_names(gpus: usize) -> Vec<String> {
+    let mut out: Vec<String> = (0..gpus).map(|i| format!("cuda:{i}")).collect();
+    if gpus > 1 {
+        out.push("cuda:all".into());
+    }
+    if DeviceName::LibTorch.is_built() {
+        out.push("libtorch".into());
+    }
+    out.push("flex".into());
+    out
 }
 
 /// Number of CUDA devices LibTorch can use (0 without the `tch` feature).
@@ -159,9 +341,14 @@ pub fn cuda_device_count() -> usize {
     0
 }
 
-/// The devices this build can use on this machine, in order of preference.
+/// The devices this build can use on this machine, in order of preference (`cuda:all` when
+/// there are several GPUs).
 pub fn usable_devices() -> Vec<DeviceName> {
-    let mut out: Vec<DeviceName> = (0..cuda_device_count()).map(DeviceName::Cuda).collect();
+    let count = cuda_device_count();
+    let mut out: Vec<DeviceName> = (0..count).map(DeviceName::Cuda).collect();
+    if count > 1 {
+        out.push(DeviceName::Gpus(GpuSet::All));
+    }
     if DeviceName::LibTorch.is_built() {
         out.push(DeviceName::LibTorch);
     }
@@ -221,6 +408,16 @@ pub fn device_report() -> Vec<DeviceReport> {
             detail: "LibTorch CUDA".into(),
         });
     }
+    if cuda > 1 {
+        rows.push(DeviceReport {
+            name: "cuda:all".into(),
+            built,
+            usable: true,
+            detail: format!(
+                "all {cuda} GPUs, one data-parallel rank each (or list some: cuda:0,1)"
+            ),
+        });
+    }
     rows
 }
 
@@ -266,6 +463,78 @@ mod tests {
         assert!(err.contains("'tpu'"), "{err}");
         assert!(err.contains("flex") && err.contains("cuda:N"), "{err}");
         assert!("cuda:x".parse::<DeviceName>().is_err());
+    }
+
+    #[test]
+    fn parses_several_gpus_into_a_set() {
+        let set = |s: &str| match s.parse::<DeviceName>().unwrap() {
+            DeviceName::Gpus(set) => set,
+            other => panic!("{s}: {other:?}"),
+        };
+        assert_eq!(set("cuda:all"), GpuSet::All);
+        assert_eq!(set("cuda:0,1,2,3"), GpuSet::Listed(0b1111));
+        // Order and spelling do not matter; ranks take the GPUs in ascending order.
+        assert_eq!(set("CUDA:3, cuda:1"), GpuSet::Listed(0b1010));
+        assert_eq!(set("cuda:3,1").nth(0), Some(1));
+        assert_eq!(set("cuda:3,1").nth(1), Some(3));
+        assert_eq!(set("cuda:3,1").nth(2), None);
+        for name in ["cuda:all", "cuda:0,2,5"] {
+            assert_eq!(name.parse::<DeviceName>().unwrap().to_string(), name);
+        }
+        assert_eq!(
+            "cuda:3,1".parse::<DeviceName>().unwrap().to_string(),
+            "cuda:1,3"
+        );
+    }
+
+    #[test]
+    fn bad_gpu_lists_name_the_bad_part() {
+        for (name, expected) in [
+            ("cuda:0,0", "device 'cuda:0,0': GPU 0 is listed twice"),
+            ("cuda:", "expected a GPU index after `cuda:`"),
+            ("cuda:0,", "expected a GPU index after `cuda:0`"),
+            ("cuda:0,x", "`x` is not a GPU index"),
+            ("cuda:0,flex", "`flex` cannot be mixed with GPUs"),
+            ("flex,cuda:1", "`flex` cannot be mixed with GPUs"),
+            ("cuda:all,1", "`all` cannot be mixed"),
+            ("cuda:1,64", "GPU 64: a list names GPUs 0 to 63"),
+        ] {
+            let e = name.parse::<DeviceName>().unwrap_err().to_string();
+            assert!(e.contains(expected), "{name}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_gpu_set_is_checked_against_the_gpus_present() {
+        let four = |s: &str, count| match s.parse::<DeviceName>().unwrap() {
+            DeviceName::Gpus(set) => set.indices(count),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(four("cuda:all", 4).unwrap(), vec![0, 1, 2, 3]);
+        assert_eq!(four("cuda:2,0", 4).unwrap(), vec![0, 2]);
+        let e = four("cuda:0,9", 4).unwrap_err().to_string();
+        assert!(
+            e.contains("'cuda:0,9'") && e.contains("GPU 9 is beyond the 4 GPU(s)"),
+            "{e}"
+        );
+        assert!(e.contains("cuda:all"), "the usable names are listed: {e}");
+        let e = four("cuda:all", 0).unwrap_err().to_string();
+        assert!(
+            e.contains("'cuda:all'") && e.contains("sees no CUDA device"),
+            "{e}"
+        );
+        let e = four("cuda:0,1", 0).unwrap_err().to_string();
+        assert!(e.contains("sees no CUDA device"), "{e}");
+        // A single process cannot train on several GPUs itself.
+        let e = DeviceName::Gpus(GpuSet::All)
+            .resolve()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("one rank per GPU"), "{e}");
+        assert_eq!(
+            DeviceName::Gpus(GpuSet::Listed(0b100)).single(),
+            DeviceName::Cuda(2)
+        );
     }
 
     #[cfg(not(feature = "tch"))]

@@ -140,7 +140,25 @@ fn bad_data_parallel_launches_are_clear_errors() {
             ],
             "already started as rank 1 of 2",
         ),
+        // Several GPUs: the device string names its bad part.
+        (
+            &["train", "--device", "cuda:0,0"],
+            &[],
+            "device 'cuda:0,0': GPU 0 is listed twice",
+        ),
+        (
+            &["train", "--device", "cuda:0,flex"],
+            &[],
+            "`flex` cannot be mixed with GPUs",
+        ),
     ];
+    if botui::device::cuda_device_count() == 0 {
+        cases.push((
+            &["train", "--device", "cuda:all"],
+            &[],
+            "device 'cuda:all' is not usable on this machine: LibTorch sees no CUDA device",
+        ));
+    }
     if cfg!(not(feature = "tch")) {
         cases.push((
             &["train", "--nproc", "2", "--device", "libtorch"],

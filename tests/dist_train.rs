@@ -294,3 +294,94 @@ fn bad_launch_input_is_a_clear_error() {
     assert!(stderr1.contains("base_lr = 0.2 here"), "{stderr1}");
     assert!(stderr0.contains("rank 1"), "{stderr0}");
 }
+
+/// [`common::TINY`] on LibTorch as the run config the workbench holds.
+fn tiny_config(epochs: usize) -> botui::config::RunConfig {
+    use botui::config::overrides::apply_set;
+    let mut config = botui::config::RunConfig::default();
+    let mut flags = common::TINY.iter();
+    while let (Some(flag), Some(value)) = (flags.next(), flags.next()) {
+        let assignment = match *flag {
+            "--model" => format!("model.name={value}"),
+            "--input" => format!("model.input={value}"),
+            "--batch-size" => format!("batch_size={value}"),
+            "--set" => value.to_string(),
+            other => panic!("TINY has {other}"),
+        };
+        config = apply_set(&config, &assignment).unwrap();
+    }
+    config.device = botui::device::DeviceName::LibTorch;
+    config.epochs = epochs;
+    config
+}
+
+/// The workbench's start path (what its start key runs for a multi-GPU device), here with 2
+/// CPU ranks: rank 0 trains in this process and its events are the run's, rank 1 is a
+/// `botui train` child; one run folder, one stream of events.
+#[test]
+fn the_workbench_start_path_trains_two_ranks_as_one_run() {
+    use botui::train::TrainEvent;
+    use botui::train::local_ranks::{LocalRanks, start};
+    let home = tempfile::tempdir().unwrap();
+    let out_dir = home.path().join("run");
+    let request = botui::train::RunRequest {
+        config: tiny_config(1),
+        run_dir: out_dir.clone(),
+        resume: false,
+        world: None,
+    };
+    let ranks = LocalRanks {
+        program: env!("CARGO_BIN_EXE_botui").into(),
+        master_port: None,
+        env: [
+            ("XDG_CONFIG_HOME", home.path().to_path_buf()),
+            ("XDG_DATA_HOME", home.path().join("data")),
+            ("HOME", home.path().to_path_buf()),
+            ("OMP_NUM_THREADS", "1".into()),
+            ("BOTUI_DIST_TIMEOUT", "60".into()),
+        ]
+        .map(|(k, v)| (k.to_string(), v.into_os_string()))
+        .to_vec(),
+        grace: Duration::from_secs(20),
+    };
+    let trainer = start(request, Some(2), 0, ranks, botui::data::source_factory()).unwrap();
+    let started = Instant::now();
+    let mut events = Vec::new();
+    loop {
+        assert!(started.elapsed() < LIMIT, "still training: {events:#?}");
+        match trainer.events.recv_timeout(Duration::from_millis(100)) {
+            Ok(event) => events.push(event),
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => continue,
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    while !trainer.is_finished() {
+        assert!(started.elapsed() < LIMIT, "rank 1 still runs");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    trainer.join();
+    let starts = events
+        .iter()
+        .filter(|e| matches!(e, TrainEvent::Started(_)))
+        .count();
+    assert_eq!(starts, 1, "one run: {events:#?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, TrainEvent::Finished { epochs_done: 1, .. })),
+        "{events:#?}"
+    );
+    // The epoch's numbers are the run's, over both ranks' images.
+    let epoch = events.iter().find_map(|e| match e {
+        TrainEvent::EpochEnd(m) => Some(m.clone()),
+        _ => None,
+    });
+    assert!(epoch.is_some_and(|m| m.images_per_sec > 0.0), "{events:#?}");
+    let log = std::fs::read_to_string(out_dir.join("train.log")).unwrap();
+    assert!(log.contains("rank 0 of 2 (botui --nproc)"), "{log}");
+    assert_eq!(metrics(&out_dir).len(), 1);
+    assert!(
+        !home.path().join("data").exists(),
+        "rank 1 made a folder of its own"
+    );
+}

@@ -6,6 +6,7 @@ use botui::bench::train::{TrainBench, TrainBenchResult, bench_train};
 use botui::config::{LowPrecision, Precision};
 use botui::device::DeviceName;
 use botui::dist::launch::{self, Launch, without_flags};
+use botui::dist::plan::{Placement, place};
 use botui::dist::ranks::check_device;
 use botui::dist::{Ranks, World};
 use botui::model::{ModelConfig, StemKind, parse_model};
@@ -164,9 +165,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             };
             let r = match World::from_env()? {
                 Some(world) => {
-                    bench.device = world.device(a.device);
+                    bench.device = world.device(a.device)?;
                     let leader = world.is_leader();
-                    let mut ranks = Ranks::join(world, a.device)?;
+                    let mut ranks = Ranks::join(world, bench.device)?;
                     let r = bench_train(&bench, Some(&mut ranks))
                         .map_err(anyhow::Error::msg)
                         .context("bench train")?;
@@ -307,7 +308,10 @@ fn bench_ranks(a: &TrainArgs, n: usize) -> anyhow::Result<()> {
     if n == 0 {
         return Err(launch::LaunchError::NoRanks.into());
     }
-    let cuda_visible = super::ranks::cuda_devices(a.device, n)?;
+    let cuda_visible = match place(a.device, Some(n), botui::device::cuda_device_count())? {
+        Placement::Ranks(ranks) => ranks.cuda_visible,
+        Placement::Alone(_) => None,
+    };
     let dir = std::env::temp_dir().join(format!("botui-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let args = without_flags(std::env::args_os().skip(1), &["--nproc", "--master-port"]);

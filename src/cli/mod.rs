@@ -10,7 +10,6 @@ mod hw;
 mod model;
 mod predict;
 mod presets;
-mod ranks;
 mod selftest;
 mod study;
 mod train;

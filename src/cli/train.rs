@@ -13,6 +13,7 @@ use botui::data::shard::Shard;
 use botui::device::DeviceName;
 use botui::dist::World;
 use botui::dist::launch::{self, Launch, without_flags};
+use botui::dist::plan::{Placement, RankPlan, place};
 use botui::dist::ranks::check_device;
 use botui::model::parse_model;
 use botui::train::events::TrainCommand;
@@ -32,13 +33,18 @@ pub struct RunFlags {
     /// and overrides); the flags below apply over it.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Start from a fully resolved run config (a run folder's config.toml); the workbench
+    /// passes its own to the ranks it starts.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["preset", "config"], hide = true)]
+    pub run_config: Option<PathBuf>,
     /// Zoo model: resnet18..152 (a suffix picks the variant: resnet50d), mobilenet, inception_v3.
     #[arg(long)]
     pub model: Option<String>,
     /// builtin, imagefolder:PATH, cifar10:PATH, cifar100:PATH or mnist:PATH.
     #[arg(long)]
     pub data: Option<String>,
-    /// flex, libtorch or cuda:N.
+    /// flex, libtorch, cuda:N, or several GPUs of this machine (one data-parallel rank
+    /// each): cuda:0,1,2,3 or cuda:all.
     #[arg(long)]
     pub device: Option<DeviceName>,
     /// Epochs to train.
@@ -59,6 +65,12 @@ impl RunFlags {
     /// The run config these flags describe, validated.
     pub fn resolve(&self) -> anyhow::Result<RunConfig> {
         let mut config = match (&self.preset, &self.config) {
+            _ if self.run_config.is_some() => {
+                let file = self.run_config.as_deref().expect("checked");
+                let text = std::fs::read_to_string(file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                toml::from_str(&text).with_context(|| format!("{}", file.display()))?
+            }
             (Some(name), _) => {
                 let library = PresetLibrary::load_user().context("cannot read the user presets")?;
                 if library.file(name).is_none() {
@@ -138,41 +150,25 @@ pub struct TrainArgs {
     resume: Option<PathBuf>,
     /// Train data-parallel on N ranks of this machine, started and supervised by botui
     /// (PyTorch's c10d: device `libtorch` runs N CPU ranks over Gloo, `cuda:K` GPUs K..K+N-1
-    /// over NCCL). `--batch-size` stays the global batch.
+    /// over NCCL; a device naming several GPUs, `cuda:0,1` or `cuda:all`, starts one rank per
+    /// GPU without --nproc). `--batch-size` stays the global batch.
     #[arg(long, value_name = "N")]
     nproc: Option<usize>,
-    /// The rendezvous port for --nproc (default: a free one).
-    #[arg(long, value_name = "PORT", requires = "nproc")]
+    /// The rendezvous port of the ranks botui starts (default: a free one).
+    #[arg(long, value_name = "PORT")]
     master_port: Option<u16>,
 }
 
-/// `train --nproc N`: the run's config checked once, then N ranks of this program with the
+/// The ranks of a run botui starts itself (`--nproc N`, or a device naming several GPUs):
+/// the run's config checked once, then one rank of this program per planned device with the
 /// same arguments (and one run folder), supervised until they end.
-fn launch_ranks(args: &TrainArgs, n: usize) -> anyhow::Result<()> {
-    if let Some(world) = World::from_env()? {
-        bail!(
-            "--nproc {n} in a process that {} already started as rank {} of {}: use one \
-             launcher, either `botui train --nproc` or {}",
-            world.launcher,
-            world.rank,
-            world.size,
-            world.launcher
-        );
-    }
-    if n == 0 {
-        return Err(launch::LaunchError::NoRanks.into());
-    }
-    let (config, out) = match &args.resume {
-        Some(dir) => (RunDir::open(dir)?.1, None),
-        None => {
-            let config = args.run.resolve()?;
-            let out = match &args.out {
-                Some(_) => None,
-                None => Some(default_run_dir(&config)?),
-            };
-            (config, out)
-        }
-    };
+fn launch_ranks(
+    args: &TrainArgs,
+    config: &RunConfig,
+    out: Option<PathBuf>,
+    ranks: RankPlan,
+) -> anyhow::Result<()> {
+    let n = ranks.ranks();
     check_device(config.device)?;
     Shard::new(0, n)
         .check_batch(config.batch_size)
@@ -185,22 +181,68 @@ fn launch_ranks(args: &TrainArgs, n: usize) -> anyhow::Result<()> {
     }
     let mut plan = Launch::this_program(n, rank_args)?;
     plan.master_port = args.master_port;
-    plan.cuda_visible = super::ranks::cuda_devices(config.device, n)?;
-    eprintln!("botui: starting {n} ranks on {}", config.device);
+    plan.cuda_visible = ranks.cuda_visible.clone();
+    eprintln!("botui: starting {n} ranks on {}", describe_ranks(&ranks));
     launch::run(&plan)?;
     Ok(())
 }
 
+/// `libtorch` for CPU ranks, `cuda:0, cuda:2` (rank order) for GPUs.
+fn describe_ranks(ranks: &RankPlan) -> String {
+    let mut names: Vec<String> = ranks.devices.iter().map(|d| d.to_string()).collect();
+    names.dedup();
+    names.join(", ")
+}
+
 pub fn run_train(args: TrainArgs) -> anyhow::Result<()> {
-    if let Some(n) = args.nproc {
-        return launch_ranks(&args, n);
-    }
     let world =
         World::from_env().context("the launcher's environment (torchrun or srun variables)")?;
+    if let (Some(world), Some(n)) = (&world, args.nproc) {
+        bail!(
+            "--nproc {n} in a process that {} already started as rank {} of {}: use one \
+             launcher, either `botui train --nproc` or {}",
+            world.launcher,
+            world.rank,
+            world.size,
+            world.launcher
+        );
+    }
+    if args.nproc == Some(0) {
+        return Err(launch::LaunchError::NoRanks.into());
+    }
+    // Not a rank yet: botui itself may have to start the ranks (`--nproc`, several GPUs).
+    let mut resolved = None;
+    if world.is_none() {
+        let (mut config, out) = match &args.resume {
+            Some(dir) => (RunDir::open(dir)?.1, None),
+            None => {
+                let config = args.run.resolve()?;
+                let out = match &args.out {
+                    Some(dir) => dir.clone(),
+                    None => default_run_dir(&config)?,
+                };
+                (config, Some(out))
+            }
+        };
+        match place(
+            config.device,
+            args.nproc,
+            botui::device::cuda_device_count(),
+        )? {
+            Placement::Ranks(ranks) => {
+                let out = out.filter(|_| args.out.is_none());
+                return launch_ranks(&args, &config, out, ranks);
+            }
+            Placement::Alone(device) => {
+                config.device = device;
+                resolved = out.map(|out| (config, out));
+            }
+        }
+    }
     // Rank 0 speaks for the run; the other ranks say only what goes wrong.
     let quiet = world.as_ref().is_some_and(|w| !w.is_leader());
-    let (request, label) = match &args.resume {
-        Some(dir) => (
+    let (request, label) = match (&args.resume, resolved) {
+        (Some(dir), _) => (
             RunRequest {
                 config: RunConfig::default(),
                 run_dir: dir.clone(),
@@ -209,11 +251,17 @@ pub fn run_train(args: TrainArgs) -> anyhow::Result<()> {
             },
             format!("resuming {}", dir.display()),
         ),
-        None => {
-            let config = args.run.resolve()?;
-            let run_dir = match &args.out {
-                Some(dir) => dir.clone(),
-                None => default_run_dir(&config)?,
+        (None, resolved) => {
+            let (config, run_dir) = match resolved {
+                Some(resolved) => resolved,
+                None => {
+                    let config = args.run.resolve()?;
+                    let run_dir = match &args.out {
+                        Some(dir) => dir.clone(),
+                        None => default_run_dir(&config)?,
+                    };
+                    (config, run_dir)
+                }
             };
             let label = format!("run folder {}", run_dir.display());
             (

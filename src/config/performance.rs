@@ -79,7 +79,7 @@ impl PerformanceSection {
         match (self.channels_last, device) {
             (AutoSwitch::Off, _) | (_, DeviceName::Flex) => false,
             (AutoSwitch::On, _) => true,
-            (AutoSwitch::Auto, device) => matches!(device, DeviceName::Cuda(_)),
+            (AutoSwitch::Auto, device) => !device.is_cpu(),
         }
     }
 }

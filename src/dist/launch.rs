@@ -74,6 +74,22 @@ impl Launch {
     }
 }
 
+#[cfg(all(test, unix))]
+impl Launch {
+    /// `nproc` ranks of `sh -c script`, for tests of the supervision.
+    pub(crate) fn shell(nproc: usize, script: &str) -> Launch {
+        Launch {
+            nproc,
+            master_port: None,
+            program: "/bin/sh".into(),
+            args: vec!["-c".into(), script.into()],
+            cuda_visible: None,
+            grace: Duration::from_secs(5),
+            env: Vec::new(),
+        }
+    }
+}
+
 /// `args` without the given flags and their values (`--nproc 2`, `--nproc=2`): what a rank
 /// runs is the launcher's own command line minus the launch options.
 pub fn without_flags(args: impl IntoIterator<Item = OsString>, flags: &[&str]) -> Vec<OsString> {
@@ -147,47 +163,69 @@ pub fn run(launch: &Launch) -> Result<(), LaunchError> {
     let mut ranks: Vec<Child> = Vec::with_capacity(launch.nproc);
     let mut pumps: Vec<JoinHandle<()>> = Vec::new();
     for rank in 0..launch.nproc {
-        let mut command = Command::new(&launch.program);
-        command
-            .args(&launch.args)
-            .env("RANK", rank.to_string())
-            .env("LOCAL_RANK", rank.to_string())
-            .env("WORLD_SIZE", launch.nproc.to_string())
-            .env("LOCAL_WORLD_SIZE", launch.nproc.to_string())
-            .env("MASTER_ADDR", "127.0.0.1")
-            .env("MASTER_PORT", port.to_string())
-            .env(LAUNCHER_VAR, "1")
-            .envs(launch.env.iter().map(|(k, v)| (k, v)))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        if let Some(devices) = &launch.cuda_visible {
-            let list: Vec<String> = devices.iter().map(|d| d.to_string()).collect();
-            command.env("CUDA_VISIBLE_DEVICES", list.join(","));
-        }
-        isolate(&mut command);
-        let mut child = match command.spawn() {
-            Ok(child) => child,
-            Err(source) => {
-                stop_all(&mut ranks, launch.grace);
-                return Err(LaunchError::Spawn {
-                    rank,
-                    program: launch.program.display().to_string(),
-                    source,
-                });
+        match spawn_rank(launch, rank, port, true) {
+            Ok((child, out)) => {
+                ranks.push(child);
+                pumps.extend(out);
             }
-        };
-        let out = child.stdout.take().expect("piped stdout");
-        let err = child.stderr.take().expect("piped stderr");
-        pumps.push(pump(rank, out, false));
-        pumps.push(pump(rank, err, true));
-        ranks.push(child);
+            Err(e) => {
+                stop_all(&mut ranks, launch.grace);
+                return Err(e);
+            }
+        }
     }
     let result = supervise(&mut ranks, launch.grace);
     for p in pumps {
         let _ = p.join();
     }
     result
+}
+
+/// Starts rank `rank` of `launch` with the rendezvous at `port` on this machine, in its own
+/// process group (dying with this process on Linux). Its stderr, and its stdout when
+/// `stdout` is set (else it is dropped), are copied to ours line by line, prefixed
+/// `[rank R]`, by the returned threads.
+pub fn spawn_rank(
+    launch: &Launch,
+    rank: usize,
+    port: u16,
+    stdout: bool,
+) -> Result<(Child, Vec<JoinHandle<()>>), LaunchError> {
+    let mut command = Command::new(&launch.program);
+    command
+        .args(&launch.args)
+        .env("RANK", rank.to_string())
+        .env("LOCAL_RANK", rank.to_string())
+        .env("WORLD_SIZE", launch.nproc.to_string())
+        .env("LOCAL_WORLD_SIZE", launch.nproc.to_string())
+        .env("MASTER_ADDR", "127.0.0.1")
+        .env("MASTER_PORT", port.to_string())
+        .env(LAUNCHER_VAR, "1")
+        .envs(launch.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(if stdout {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stderr(Stdio::piped());
+    if let Some(devices) = &launch.cuda_visible {
+        let list: Vec<String> = devices.iter().map(|d| d.to_string()).collect();
+        command.env("CUDA_VISIBLE_DEVICES", list.join(","));
+    }
+    isolate(&mut command);
+    let mut child = command.spawn().map_err(|source| LaunchError::Spawn {
+        rank,
+        program: launch.program.display().to_string(),
+        source,
+    })?;
+    let mut pumps = Vec::new();
+    if let Some(out) = child.stdout.take() {
+        pumps.push(pump(rank, out, false));
+    }
+    let err = child.stderr.take().expect("piped stderr");
+    pumps.push(pump(rank, err, true));
+    Ok((child, pumps))
 }
 
 /// Waits for the ranks; on the first failure stops the others.
@@ -235,7 +273,7 @@ fn supervise(ranks: &mut [Child], grace: Duration) -> Result<(), LaunchError> {
 }
 
 /// SIGTERM to every rank still running, SIGKILL to those still running after `grace`.
-fn stop_all(ranks: &mut [Child], grace: Duration) {
+pub fn stop_all(ranks: &mut [Child], grace: Duration) {
     let mut running: Vec<&mut Child> = ranks
         .iter_mut()
         .filter_map(|c| matches!(c.try_wait(), Ok(None)).then_some(c))
@@ -347,15 +385,7 @@ mod tests {
     use super::*;
 
     fn sh(nproc: usize, script: &str) -> Launch {
-        Launch {
-            nproc,
-            master_port: None,
-            program: "/bin/sh".into(),
-            args: vec!["-c".into(), script.into()],
-            cuda_visible: None,
-            grace: Duration::from_secs(5),
-            env: Vec::new(),
-        }
+        Launch::shell(nproc, script)
     }
 
     #[test]

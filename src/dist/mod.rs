@@ -5,7 +5,9 @@
 //!
 //! - [`world`]: who this process is (botui's launcher, torchrun or Slurm set the environment);
 //! - [`hostlist`]: Slurm's `node[01-04]` host lists (rank 0's node hosts the rendezvous);
-//! - [`launch`]: `botui train --nproc N`, which starts and supervises the ranks;
+//! - [`plan`]: which ranks botui starts on this machine and which device each gets
+//!   (`--nproc N`, `cuda:0,1,2,3`, `cuda:all`);
+//! - [`launch`]: starts and supervises those ranks (`botui train`, the workbench);
 //! - [`ranks`]: the collectives the trainer uses (config agreement, weight broadcast, bucketed
 //!   gradient all-reduce, sums) and errors that name a lost rank;
 //! - [`liveness`]: heartbeats through the store, to tell which rank is gone;
@@ -20,6 +22,7 @@ pub mod hostlist;
 pub mod launch;
 #[cfg(feature = "tch")]
 pub mod liveness;
+pub mod plan;
 pub mod ranks;
 pub mod world;
 

@@ -42,7 +42,8 @@ pub fn timeout() -> Duration {
 pub enum DistError {
     #[error(
         "device '{device}' cannot train with several ranks: data-parallel training runs on \
-         PyTorch's c10d inside LibTorch; use `libtorch` (CPU, Gloo) or `cuda:N` (NCCL)"
+         PyTorch's c10d inside LibTorch; use `libtorch` (CPU, Gloo) or GPUs (`cuda:0,1`, \
+         `cuda:all`; NCCL)"
     )]
     NeedsLibTorch { device: DeviceName },
     #[error(
@@ -234,7 +235,17 @@ mod imp {
             )
             .map_err(rendezvous)?;
             let (backend, device) = match device {
-                DeviceName::Cuda(_) => {
+                DeviceName::Gpus(_) => {
+                    return Err(DistError::Other {
+                        rank: world.rank,
+                        message: format!(
+                            "a rank trains on one GPU of {device}, not all of them (World::device \
+                             picks it)"
+                        ),
+                    });
+                }
+                // This rank's own GPU ([`World::device`]).
+                DeviceName::Cuda(index) => {
                     if !crate::dist::c10d::has_nccl() {
                         return Err(DistError::Other {
                             rank: world.rank,
@@ -243,12 +254,7 @@ mod imp {
                                 .into(),
                         });
                     }
-                    (
-                        Backend::Nccl {
-                            device: world.local_rank,
-                        },
-                        tch::Device::Cuda(world.local_rank),
-                    )
+                    (Backend::Nccl { device: index }, tch::Device::Cuda(index))
                 }
                 _ => (Backend::Gloo, tch::Device::Cpu),
             };

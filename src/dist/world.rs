@@ -91,12 +91,27 @@ impl World {
     }
 
     /// The device this rank computes on when the run is configured for `configured`:
-    /// `cuda:LOCAL_RANK` for a GPU run (counted within `CUDA_VISIBLE_DEVICES`, which botui's
-    /// launcher sets to the GPUs asked for), `configured` itself otherwise.
-    pub fn device(&self, configured: DeviceName) -> DeviceName {
+    /// for `cuda:a,b,...` the listed GPU of this rank's `LOCAL_RANK` (rank r, the r-th in
+    /// ascending order), for `cuda:all` and `cuda:N` GPU `LOCAL_RANK` (for `cuda:N` counted
+    /// within `CUDA_VISIBLE_DEVICES`, which `botui train --nproc` sets to the GPUs asked for),
+    /// `configured` itself otherwise.
+    pub fn device(&self, configured: DeviceName) -> Result<DeviceName, WorldError> {
         match configured {
-            DeviceName::Cuda(_) => DeviceName::Cuda(self.local_rank),
-            other => other,
+            DeviceName::Cuda(_) => Ok(DeviceName::Cuda(self.local_rank)),
+            DeviceName::Gpus(set) => {
+                set.nth(self.local_rank)
+                    .map(DeviceName::Cuda)
+                    .ok_or_else(|| WorldError::Bad {
+                        var: "LOCAL_RANK",
+                        value: self.local_rank.to_string(),
+                        expected: format!(
+                            "the device {configured} has no GPU for local rank {}: start one rank \
+                         per listed GPU",
+                            self.local_rank
+                        ),
+                    })
+            }
+            other => Ok(other),
         }
     }
 }
@@ -321,6 +336,32 @@ mod tests {
         .unwrap();
         assert_eq!(w.launcher, Launcher::Botui);
         assert_eq!(w.local_rank, 1, "LOCAL_RANK defaults to RANK");
+    }
+
+    #[test]
+    fn a_rank_trains_on_the_gpu_its_local_rank_picks() {
+        let on = |local_rank: usize, device: &str| {
+            let w = World {
+                rank: local_rank + 4,
+                size: 8,
+                local_rank,
+                master_addr: "127.0.0.1".into(),
+                master_port: DEFAULT_PORT,
+                hosts_store: false,
+                launcher: Launcher::Botui,
+            };
+            w.device(device.parse().unwrap()).map(|d| d.to_string())
+        };
+        assert_eq!(on(1, "cuda:1,3,5").unwrap(), "cuda:3");
+        assert_eq!(on(2, "cuda:all").unwrap(), "cuda:2");
+        assert_eq!(on(1, "libtorch").unwrap(), "libtorch");
+        // `--nproc` on cuda:K: counted within CUDA_VISIBLE_DEVICES.
+        assert_eq!(on(1, "cuda:4").unwrap(), "cuda:1");
+        let e = on(2, "cuda:0,1").unwrap_err().to_string();
+        assert!(
+            e.contains("LOCAL_RANK=2") && e.contains("cuda:0,1 has no GPU"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -99,7 +99,7 @@ pub fn run_device(path: &Path) -> DeviceName {
     dir.map(|d| d.join("config.toml"))
         .and_then(|p| std::fs::read_to_string(p).ok())
         .and_then(|text| toml::from_str::<RunConfig>(&text).ok())
-        .map_or(DeviceName::Flex, |c| c.device)
+        .map_or(DeviceName::Flex, |c| c.device.single())
 }
 
 /// Opens `path` on `device`. `weights` allows torchvision/timm weights files (whose model is

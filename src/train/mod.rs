@@ -11,6 +11,7 @@ mod epoch;
 mod epoch_validation;
 mod error;
 pub mod events;
+pub mod local_ranks;
 pub mod loss;
 pub mod metrics;
 pub mod mixup;

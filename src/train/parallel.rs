@@ -20,6 +20,7 @@ use burn::tensor::Tensor;
 
 use crate::config::RunConfig;
 use crate::data::shard::Shard;
+use crate::device::DeviceName;
 use crate::dist::{DistError, Ranks, World};
 use crate::model::{Model, is_running_stat};
 
@@ -52,14 +53,18 @@ pub struct DataParallel {
 
 impl DataParallel {
     /// Joins the run's other ranks, checks that `batch_size` splits over them, and that every
-    /// rank trains rank 0's config.
-    pub fn join(world: World, config: &RunConfig) -> Result<DataParallel, DistError> {
+    /// rank trains rank 0's config; `device` is this rank's own ([`World::device`]).
+    pub fn join(
+        world: World,
+        config: &RunConfig,
+        device: DeviceName,
+    ) -> Result<DataParallel, DistError> {
         let shard = Shard::new(world.rank, world.size);
         let rank = world.rank;
         shard
             .check_batch(config.batch_size)
             .map_err(|message| DistError::Other { rank, message })?;
-        let mut ranks = Ranks::join(world, config.device)?;
+        let mut ranks = Ranks::join(world, device)?;
         ranks.sync_config(config)?;
         Ok(DataParallel { ranks, shard })
     }

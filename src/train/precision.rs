@@ -126,8 +126,8 @@ pub fn check_support(
                 )
             }
         }
-        (DeviceName::Cuda(_), Precision::Fp16) => Ok(Some(FloatDType::F16)),
-        (DeviceName::Cuda(_), Precision::Bf16) => Ok(Some(FloatDType::BF16)),
+        (DeviceName::Cuda(_) | DeviceName::Gpus(_), Precision::Fp16) => Ok(Some(FloatDType::F16)),
+        (DeviceName::Cuda(_) | DeviceName::Gpus(_), Precision::Bf16) => Ok(Some(FloatDType::BF16)),
     }
 }
 

@@ -172,10 +172,12 @@ pub fn variants(device: DeviceName) -> (Vec<Variant>, Vec<String>) {
             notes.push("fp16 skipped: LibTorch trains FP16 on CUDA only".into());
             v
         }
-        DeviceName::Cuda(_) => [None, Some(FloatDType::F16), Some(FloatDType::BF16)]
-            .into_iter()
-            .flat_map(both)
-            .collect(),
+        DeviceName::Cuda(_) | DeviceName::Gpus(_) => {
+            [None, Some(FloatDType::F16), Some(FloatDType::BF16)]
+                .into_iter()
+                .flat_map(both)
+                .collect()
+        }
     };
     (list, notes)
 }

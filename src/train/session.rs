@@ -14,6 +14,7 @@ use burn::tensor::Device;
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
 use crate::config::RunConfig;
+use crate::dist::DistError;
 use crate::model::Model;
 
 use super::ema::{EmaDecay, ModelEma};
@@ -76,8 +77,13 @@ impl Session {
             .map_err(|e| TrainError::Config(e.to_string()))?;
         let (mut parallel, device_name) = match request.world {
             Some(world) => {
-                let device_name = world.device(config.device);
-                (Some(DataParallel::join(world, &config)?), device_name)
+                let rank = world.rank;
+                let device_name = world.device(config.device).map_err(|e| DistError::Other {
+                    rank,
+                    message: e.to_string(),
+                })?;
+                let parallel = DataParallel::join(world, &config, device_name)?;
+                (Some(parallel), device_name)
             }
             None => (None, config.device),
         };
@@ -124,7 +130,7 @@ impl Session {
             .into_iter()
             .filter(|m| m.epoch <= start.epochs_done)
             .collect();
-        let step = Step::new(&config, classes.len(), precision, &device)?;
+        let step = Step::new(&config, classes.len(), precision, device_name, &device)?;
         // A resumed run goes on with the average saved with `last`; without one (a checkpoint
         // from before EMA was on) it starts again from the resumed weights, with timm's update
         // count (so its decay) where the run left off.
@@ -249,6 +255,13 @@ impl Session {
             match command {
                 // The front end is gone: stop cleanly rather than train unobserved forever.
                 None | Some(TrainCommand::Stop) => return Ok(Control::Stop),
+                // A paused rank would stall the others in their next all-reduce until the
+                // timeout: a data-parallel run is stopped (and resumed), not paused.
+                Some(TrainCommand::Pause) if self.parallel.is_some() => self.log(
+                    LogLevel::Warning,
+                    "a data-parallel run cannot pause (the other ranks would wait on this \
+                     one); stop it and resume it later instead",
+                ),
                 Some(TrainCommand::Pause) if !paused => {
                     paused = true;
                     self.send(TrainEvent::Paused);

@@ -9,6 +9,7 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, FloatDType, Tensor};
 
 use crate::config::{LossKind, RunConfig};
+use crate::device::DeviceName;
 use crate::model::Model;
 
 use super::batch_mix::{BatchMix, MixRule};
@@ -83,6 +84,7 @@ impl Step {
         config: &RunConfig,
         classes: usize,
         precision: Option<FloatDType>,
+        device_name: DeviceName,
         device: &Device,
     ) -> Result<Self, TrainError> {
         let teacher = if config.distillation.enabled {
@@ -115,7 +117,8 @@ impl Step {
             smoothing: TargetSmoothing::from_config(&config.label_smoothing),
             performance: Performance::new(
                 &config.performance,
-                config.device,
+                // This process's device: a rank of a multi-GPU run uploads to its own GPU.
+                device_name,
                 precision,
                 config.data.workers,
             ),

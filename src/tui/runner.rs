@@ -11,7 +11,8 @@ use botui::study::folder::studies_dir;
 use botui::study::{
     Overrides, StudyCommand, StudyDir, StudyHandle, StudyLibrary, StudyPlan, StudyRequest,
 };
-use botui::train::{RunRequest, TrainerHandle};
+use botui::train::local_ranks::{LocalRanks, start};
+use botui::train::{LogLevel, RunRequest, TrainEvent, TrainerHandle};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, unbounded};
 
 use super::app::{App, Effect, Msg};
@@ -264,7 +265,30 @@ impl Loop {
                     resume: false,
                     world: None,
                 };
-                self.trainer = Some(botui::train::spawn(request, botui::data::source_factory()));
+                // One device trains here; several GPUs (`cuda:0,1`, `cuda:all`) train as one
+                // rank each, rank 0 in this process (its events are the run's).
+                let started = LocalRanks::this_program()
+                    .map_err(|e| format!("cannot find botui's own program for the ranks: {e}"))
+                    .and_then(|ranks| {
+                        start(
+                            request,
+                            None,
+                            botui::device::cuda_device_count(),
+                            ranks,
+                            botui::data::source_factory(),
+                        )
+                    });
+                match started {
+                    Ok(trainer) => self.trainer = Some(trainer),
+                    Err(error) => {
+                        let error = format!("cannot start the run: {error}");
+                        app.update(Msg::Train(TrainEvent::Log {
+                            level: LogLevel::Error,
+                            message: error.clone(),
+                        }));
+                        app.update(Msg::Train(TrainEvent::Failed { error }));
+                    }
+                }
             }
             Effect::Command(c) => {
                 if let Some(t) = &self.trainer {

@@ -1,5 +1,8 @@
 //! Hardware: per NVIDIA GPU utilization, memory, temperature and power with a short
-//! history; without one, the machine's and botui's CPU and memory, labelled as such.
+//! history; without one, the machine's and botui's CPU and memory, labelled as such. While a
+//! run trains on GPUs, its GPUs come first, each marked with its rank (`r0`, `r1`, ...; `run`
+//! for a single GPU), and the machine's other GPUs are dimmed; GPUs that do not fit are
+//! counted on a last line.
 
 use std::collections::VecDeque;
 
@@ -125,32 +128,68 @@ impl Widget for HardwarePane<'_> {
             );
             return;
         }
-        // Two lines per GPU when they fit, else one.
-        let room = body.height as usize >= 2 * sample.gpus.len();
-        for (i, g) in sample.gpus.iter().enumerate() {
-            let mut spans = vec![
-                s.span(Role::Accent, format!("{} ", g.index)),
-                s.span(Role::Text, format!("{:>3.0}%", g.utilization)),
+        // The GPUs of the run in progress first, in rank order, each marked with its rank;
+        // the machine's other GPUs after them, dimmed.
+        let used: Vec<usize> = self
+            .app
+            .run
+            .as_ref()
+            .filter(|r| r.phase.is_active())
+            .map(|r| r.config.device.gpus_used(sample.gpus.len()))
+            .unwrap_or_default();
+        let rank_of = |i: usize| {
+            used.iter()
+                .position(|&u| u == sample.gpus[i].index as usize)
+        };
+        let mut order: Vec<usize> = (0..sample.gpus.len()).collect();
+        order.sort_by_key(|&i| rank_of(i).unwrap_or(usize::MAX));
+        let marks = !used.is_empty();
+        // Two lines per GPU when they fit, else one; a last line counts those left out.
+        let rows = body.height as usize;
+        let room = rows >= 2 * order.len();
+        let shown = if room || rows >= order.len() {
+            order.len()
+        } else {
+            rows.saturating_sub(1)
+        };
+        for &i in &order[..shown] {
+            let g = &sample.gpus[i];
+            let rank = rank_of(i);
+            let value = if marks && rank.is_none() {
+                Role::Muted
+            } else {
+                Role::Text
+            };
+            let mut spans = vec![s.span(Role::Accent, format!("{} ", g.index))];
+            if marks {
+                spans.push(match rank {
+                    Some(r) if used.len() > 1 => s.span(Role::Train, format!("r{r:<2}")),
+                    Some(_) => s.span(Role::Train, "run"),
+                    None => s.span(Role::Muted, " · "),
+                });
+            }
+            spans.extend([
+                s.span(value, format!("{:>3.0}%", g.utilization)),
                 s.span(Role::Muted, " mem "),
                 s.span(
-                    Role::Text,
+                    value,
                     format!("{}/{}G", gib(g.memory_used), gib(g.memory_total)),
                 ),
-            ];
+            ]);
             if let Some(t) = g.temperature_c {
-                spans.push(s.span(Role::Text, format!(" {t}°C")));
+                spans.push(s.span(value, format!(" {t}°C")));
             }
             if let Some(p) = g.power_w {
                 let limit = g
                     .power_limit_w
                     .map_or(String::new(), |l| format!("/{l:.0}"));
-                spans.push(s.span(Role::Text, format!(" {p:.0}{limit}W")));
+                spans.push(s.span(value, format!(" {p:.0}{limit}W")));
             }
             let line = Line::from(spans);
             match hw.gpu_util.get(i) {
                 Some(series) if !room && body.width > 50 => {
                     // One line: numbers left, history right.
-                    let text_w = 34.min(body.width);
+                    let text_w = if marks { 37 } else { 34 }.min(body.width);
                     Paragraph::new(line).render(Rect::new(body.x, y, text_w, 1), buf);
                     let data = tail(series, body.width - text_w);
                     Sparkline::default()
@@ -172,6 +211,25 @@ impl Widget for HardwarePane<'_> {
             if y >= body.bottom() {
                 break;
             }
+        }
+        let left_out = &order[shown..];
+        if !left_out.is_empty() && y < body.bottom() {
+            let in_run = left_out.iter().filter(|&&i| rank_of(i).is_some()).count();
+            let list: Vec<String> = left_out
+                .iter()
+                .map(|&i| sample.gpus[i].index.to_string())
+                .collect();
+            let text = if in_run > 0 {
+                format!(
+                    "+{} more (GPUs {}, {in_run} in this run)",
+                    left_out.len(),
+                    list.join(",")
+                )
+            } else {
+                format!("+{} more (GPUs {})", left_out.len(), list.join(","))
+            };
+            Paragraph::new(s.span(Role::Muted, text))
+                .render(Rect::new(body.x, y, body.width, 1), buf);
         }
     }
 }

@@ -233,3 +233,48 @@ fn metrics_pane_shows_the_ema_top1_only_when_the_run_has_one() {
     plain.tab = Tab::Train;
     assert!(!screen(&mut plain, 120, 40).contains("EMA"));
 }
+
+/// The hardware pane alone at `width` x `height`, as text.
+fn hardware_pane(app: &App, width: u16, height: u16) -> String {
+    use ratatui::widgets::Widget;
+    let area = ratatui::layout::Rect::new(0, 0, width, height);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    crate::tui::panes::hardware::HardwarePane {
+        app,
+        styles: crate::tui::style::Styles::new(&app.theme),
+        focused: false,
+    }
+    .render(area, &mut buf);
+    let mut out = String::new();
+    for y in 0..height {
+        let line: String = (0..width).map(|x| buf[(x, y)].symbol()).collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// A fake 4-GPU machine training on three of its GPUs (`cuda:1,2,3`, as the workbench's
+/// device picker or config would name them): the run's GPUs first, each with its rank, the
+/// idle one after them; every GPU in use is shown, with two lines, one line, or, when even
+/// that does not fit, a count of those left out.
+#[test]
+fn hardware_pane_shows_every_gpu_of_a_multi_gpu_run() {
+    let mut app = fake::long_run_app(30, 2, 10, 4);
+    app.run.as_mut().unwrap().config.device = "cuda:1,2,3".parse().unwrap();
+    insta::assert_snapshot!(
+        "hardware_4_gpus_3_in_use_roomy",
+        hardware_pane(&app, 60, 10)
+    );
+    let compact = hardware_pane(&app, 44, 6);
+    insta::assert_snapshot!("hardware_4_gpus_3_in_use_compact", compact);
+    let cramped = hardware_pane(&app, 60, 5);
+    assert!(
+        cramped.contains("1 r0") && cramped.contains("2 r1"),
+        "{cramped}"
+    );
+    assert!(
+        cramped.contains("+2 more (GPUs 3,0, 1 in this run)"),
+        "{cramped}"
+    );
+}
