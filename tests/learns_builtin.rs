@@ -208,35 +208,45 @@ fn metrics_of_a_run_without_the_new_tricks_have_no_ema_field() {
     assert!(!jsonl.contains("ema"), "{jsonl}");
 }
 
-/// The small baseline each trick below is switched on over: [`config`]'s MobileNet x0.5 on 4
-/// built-in classes (chance: 25 % top-1), with 64 training and 24 validation images a class,
-/// 5 epochs of batch 32 (8 steps each).
+/// The small baseline each trick below is switched on over: [`config`]'s MobileNet x0.5 on 2
+/// built-in classes (chance: 50 % top-1), 128 training and 32 validation images a class, 5
+/// epochs of batch 16 (16 steps each), half an epoch of warmup, then cosine decay.
 fn small_baseline() -> RunConfig {
     let mut c = config(DeviceName::Flex);
-    c.data.builtin_train_per_class = 64;
-    c.data.builtin_val_per_class = 24;
+    c.data.builtin_classes = 2;
+    c.data.builtin_train_per_class = 128;
+    c.data.builtin_val_per_class = 32;
     c.epochs = 5;
+    c.batch_size = 16;
+    c.warmup.epochs = 0.5;
     c
 }
 
 /// Each trick after the paper, on alone over [`small_baseline`], trains the built-in data
-/// well above chance: its best validation top-1 (for EMA: the average's) reaches 45 % where
-/// chance is 25 %. Validation top-1 rather than training loss, because several tricks change
-/// what the training loss measures (CutMix's mixed targets, BCE, RandAugment's harder
-/// images) but none changes validation. Stochastic depth needs residual blocks: its run is a
-/// ResNet-18 on the same data.
+/// above chance: its best validation top-1 (for EMA: the average's) reaches 65 % where chance
+/// is 50 %. Validation top-1 rather than training loss, because several tricks change what the
+/// training loss measures (CutMix's mixed targets, BCE, RandAugment's harder images) but none
+/// changes validation. Stochastic depth needs residual blocks: its run is a ResNet-18 with the
+/// ImageNet stem (a 4x-downsampling stem: at 32 x 32 it costs a fraction of the small stem's
+/// run, 40 s against 300 s here).
 ///
-/// Ignored until its baseline is retuned: measured once here (flex, debug build, a shared
-/// 2-core machine), the MobileNet runs took 28-42 s each and ended at 31-43 % (cutmix 36.5,
-/// ema 33.3, randaugment 39.6, repeated-augment 31.2, progressive-resize 42.7, tta 33.3), so
-/// 5 epochs of 8 steps are too few for this baseline to clear 45 %; the ResNet-18 run
-/// (stochastic depth) reached 61.5 % but took 373 s. Run it with `--ignored`.
+/// Ignored: no baseline cheap enough for CI learns reliably yet. Measured on 2026-11-29 (flex,
+/// debug build, a shared 2-core machine; best val top-1 %, each run 13-23 s, stochastic depth
+/// 40-44 s): with this baseline, seed 1: baseline 57.8, cutmix 78.1, ema 57.8, stochastic depth
+/// 53.1, randaugment 65.6, repeated augment 59.4, progressive resize 53.1, tta 65.6, bce 79.7,
+/// lamb 73.4, adamw 65.6; seed 2: 79.7, 81.2, 78.1, 79.7, 71.9, 76.6, 76.6, 79.7, 68.8, 57.8,
+/// 67.2. The baseline itself lands anywhere from 58 to 80 % between seeds (its training loss
+/// ends at 0.57-0.67 against ln 2 = 0.69 at chance: 80 steps under the paper's augmentation
+/// are too few on this data); 4 classes with 64 images a class over 5 epochs gave 31-43 %
+/// where chance is 25 %. `tricks_after_the_paper_all_on_train_on_builtin_data` checks that
+/// every trick trains (finite losses, EMA logged); run this one with `--ignored`.
 #[test]
-#[ignore = "the 5-epoch baseline does not yet clear 45 % (see the doc comment)"]
+#[ignore = "no baseline cheap enough for CI learns reliably yet (see the doc comment)"]
 #[allow(clippy::type_complexity)]
 fn each_trick_after_the_paper_learns_alone() {
     use botui::config::{LossKind, OptimizerKind};
-    let tricks: [(&str, fn(&mut RunConfig)); 10] = [
+    let tricks: [(&str, fn(&mut RunConfig)); 11] = [
+        ("baseline", |_| {}),
         ("cutmix", |c| c.cutmix.enabled = true),
         ("ema", |c| {
             c.ema.enabled = true;
@@ -244,6 +254,7 @@ fn each_trick_after_the_paper_learns_alone() {
         }),
         ("stochastic-depth", |c| {
             c.model.name = ModelName::ResNet(18);
+            c.model.stem = botui::model::StemKind::Imagenet;
             c.stochastic_depth.enabled = true;
             c.stochastic_depth.rate = 0.1;
         }),
@@ -265,12 +276,12 @@ fn each_trick_after_the_paper_learns_alone() {
         ("lamb", |c| {
             c.optimizer.kind = OptimizerKind::Lamb;
             c.optimizer.weight_decay = 0.02;
-            c.base_lr = 5e-3;
+            c.base_lr = 1e-2;
         }),
         ("adamw", |c| {
             c.optimizer.kind = OptimizerKind::Adamw;
             c.optimizer.weight_decay = 0.05;
-            c.base_lr = 2e-3;
+            c.base_lr = 4e-3;
         }),
     ];
     let mut failed = Vec::new();
@@ -278,7 +289,10 @@ fn each_trick_after_the_paper_learns_alone() {
         let mut c = small_baseline();
         switch_on(&mut c);
         let on: Vec<String> = c.tricks().iter().map(|t| t.short_name()).collect();
-        assert!(on.contains(&name.to_string()), "{name} is not on: {on:?}");
+        assert!(
+            name == "baseline" || on.contains(&name.to_string()),
+            "{name} is not on: {on:?}"
+        );
         let started = std::time::Instant::now();
         let epochs = run(c).epochs;
         let best = |f: fn(&botui::train::EpochMetrics) -> Option<f64>| {
@@ -294,13 +308,15 @@ fn each_trick_after_the_paper_learns_alone() {
             .map(|m| format!("{:.0}", m.val_top1))
             .collect();
         eprintln!(
-            "{name}: best val top-1 {top1:.1} % (per epoch {}) in {:.1} s",
+            "{name}: best val top-1 {top1:.1} % (per epoch {}; train loss {:.3} -> {:.3}) in {:.1} s",
             tops.join(" "),
+            epochs[0].train_loss,
+            epochs[epochs.len() - 1].train_loss,
             started.elapsed().as_secs_f64()
         );
-        if top1 < 45.0 {
+        if top1 < 65.0 {
             failed.push(format!("{name}: {top1:.1} %"));
         }
     }
-    assert!(failed.is_empty(), "below 45 % (chance 25 %): {failed:?}");
+    assert!(failed.is_empty(), "below 65 % (chance 50 %): {failed:?}");
 }
