@@ -33,7 +33,8 @@ pub fn forward(x: &[f32], weight: &[f32], g: &ConvGeometry, y: &mut [f32]) {
     });
 }
 
-/// `(x_grad, weight_grad)`; the input's only when `x_grad` is given.
+/// The weight gradient, and the input gradient into `x_grad` when given (as
+/// `conv::backward`).
 pub fn backward(
     x: &[f32],
     weight: &[f32],
