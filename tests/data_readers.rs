@@ -278,6 +278,35 @@ fn builtin_class_limit_is_an_error() {
     assert!(err.to_string().contains("at most 128"), "{err}");
 }
 
+/// `data.builtin_difficulty` reaches the generator (0 draws other images than the default 0.3,
+/// from the same seed) and a value outside [0, 1] is refused by name.
+#[test]
+fn builtin_difficulty_is_a_config_key() {
+    let at = |difficulty: f64| {
+        let d = DataSection {
+            builtin_difficulty: difficulty,
+            ..DataSection::default()
+        };
+        let spec = BuiltinSpec::from_config(&d).unwrap();
+        assert_eq!(spec.difficulty, difficulty as f32);
+        spec.split(Split::Train).load(3).unwrap()
+    };
+    assert_eq!(
+        DataSection::default().builtin_difficulty as f32,
+        botui::data::builtin::DEFAULT_DIFFICULTY
+    );
+    assert_ne!(at(0.0).as_raw(), at(0.3).as_raw());
+    assert_eq!(at(0.3).as_raw(), at(0.3).as_raw());
+
+    let mut c = RunConfig::default();
+    c.data.builtin_difficulty = 1.5;
+    let err = c.validate().unwrap_err().to_string();
+    assert!(
+        err.contains("data.builtin_difficulty") && err.contains("from 0"),
+        "{err}"
+    );
+}
+
 #[test]
 fn open_reads_the_config_and_classes_json_round_trips() {
     let config = RunConfig::default();

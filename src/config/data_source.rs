@@ -11,6 +11,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// module draws them and checks its count against this).
 pub const BUILTIN_MAX_CLASSES: usize = 128;
 
+/// `data.builtin_difficulty`'s default (the data module's calibration of it is in
+/// `data::builtin::DEFAULT_DIFFICULTY`'s documentation).
+pub const BUILTIN_DEFAULT_DIFFICULTY: f64 = 0.3;
+
 /// Where the images come from (`data.source`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DataSource {

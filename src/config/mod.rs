@@ -44,7 +44,7 @@ pub use after_paper_sections::{
     StochasticDepth, Tta,
 };
 pub use color::{Color, Role};
-pub use data_source::{BUILTIN_MAX_CLASSES, DataSource, SourceSpec};
+pub use data_source::{BUILTIN_DEFAULT_DIFFICULTY, BUILTIN_MAX_CLASSES, DataSource, SourceSpec};
 pub use diag::{ConfigError, Diagnostic, Problem};
 pub use edit::ConfigEdit;
 pub use file::{ConfigStore, default_config_text};

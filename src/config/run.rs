@@ -147,6 +147,9 @@ pub struct DataSection {
     pub builtin_train_per_class: usize,
     pub builtin_val_per_class: usize,
     pub builtin_size: usize,
+    /// How hard the built-in images are, from 0 (large, clean objects on a plain background)
+    /// to 1 (small objects, strong clutter and noise); `data::builtin` says what it changes.
+    pub builtin_difficulty: f64,
     /// Decode + augmentation threads (0: one per core).
     pub workers: usize,
     /// Batches prepared ahead of the trainer.
@@ -162,6 +165,7 @@ impl Default for DataSection {
             builtin_train_per_class: 250,
             builtin_val_per_class: 50,
             builtin_size: 32,
+            builtin_difficulty: super::BUILTIN_DEFAULT_DIFFICULTY,
             workers: 0,
             prefetch: 4,
         }

@@ -186,6 +186,12 @@ impl RunConfig {
             "between 8 and 1024 pixels",
         );
         c.check(
+            (0.0..=1.0).contains(&self.data.builtin_difficulty),
+            "data.builtin_difficulty",
+            self.data.builtin_difficulty,
+            "a number from 0 (clean) to 1 (hardest)",
+        );
+        c.check(
             self.data.prefetch >= 1,
             "data.prefetch",
             self.data.prefetch,

@@ -10,7 +10,7 @@
 //!
 //! Everything else varies without meaning: position, scale, rotation, texture period, phase
 //! and angle, base hue and lightness, a two-color gradient background, clutter (small solid
-//! shapes of the same kinds), opacity and pixel noise. [`DEFAULT_DIFFICULTY`] sets how much.
+//! shapes of the same kinds), opacity and pixel noise. `data.builtin_difficulty` (by default [`DEFAULT_DIFFICULTY`]) sets how much.
 //!
 //! Image `i` of a split is drawn from its own generator seeded by (seed, split, i): the set
 //! takes no memory and the same seed gives the same bytes. Labels are `i % classes`, so each
@@ -22,7 +22,7 @@ use super::rng::{DataRng, derive, stream};
 use super::{Classes, DataError, Dataset};
 use crate::config::DataSection;
 
-/// How hard the images are, from 0 (large, clean objects on a plain background) to 1 (small
+/// How hard the images are (`data.builtin_difficulty`), from 0 (large, clean objects on a plain background) to 1 (small
 /// objects, strong clutter and noise, low texture contrast). What it changes:
 /// object radius `[0.34 - 0.14 d, 0.42]` of the side, clutter `round(2 + 6 d)` shapes, pixel
 /// noise std `255 (0.02 + 0.08 d)`, texture contrast `1 - 0.35 d`, opacity down to `1 - 0.3 d`.
@@ -36,7 +36,7 @@ use crate::config::DataSection;
 ///
 /// Most of the difficulty at 32 x 32 comes from the paper's crop (as little as 8 % of the
 /// image: a 9 x 9 patch), not from this knob.
-pub const DEFAULT_DIFFICULTY: f32 = 0.3;
+pub const DEFAULT_DIFFICULTY: f32 = crate::config::BUILTIN_DEFAULT_DIFFICULTY as f32;
 
 /// The dataset seed botui runs use: every run sees the same images whatever its own seed, so
 /// runs that differ in a trick are compared on the same data.
@@ -95,7 +95,7 @@ impl BuiltinSpec {
             val_per_class: d.builtin_val_per_class,
             size: d.builtin_size,
             seed: DATA_SEED,
-            difficulty: DEFAULT_DIFFICULTY,
+            difficulty: d.builtin_difficulty as f32,
         };
         spec.check()?;
         Ok(spec)
@@ -131,7 +131,7 @@ impl BuiltinSpec {
         }
         if !(0.0..=1.0).contains(&self.difficulty) {
             return bad(
-                "builtin difficulty",
+                "data.builtin_difficulty",
                 self.difficulty.to_string(),
                 "a number in [0, 1]",
             );
