@@ -1,5 +1,6 @@
 //! A short run on the built-in dataset, through the real loader and the paper's augmentation,
-//! ends well above chance: on flex always, and on LibTorch (CPU) in a `tch` build.
+//! ends well above chance: on flex always, alone and with each trick after the paper, and on
+//! LibTorch (CPU) in a `tch` build.
 
 use botui::config::RunConfig;
 use botui::device::DeviceName;
@@ -31,6 +32,7 @@ fn config(device: DeviceName) -> RunConfig {
     c
 }
 
+#[cfg(feature = "tch")]
 fn best_top1(device: DeviceName) -> f64 {
     let run = run(config(device));
     for m in &run.epochs {
@@ -41,12 +43,6 @@ fn best_top1(device: DeviceName) -> f64 {
     }
     assert_eq!(run.epochs.len(), 8);
     run.epochs.iter().map(|m| m.val_top1).fold(0.0, f64::max)
-}
-
-#[test]
-fn flex_learns_the_builtin_data() {
-    let top1 = best_top1(DeviceName::Flex);
-    assert!(top1 >= 50.0, "best val top-1 {top1} %, chance is 25 %");
 }
 
 #[cfg(feature = "tch")]
@@ -208,115 +204,191 @@ fn metrics_of_a_run_without_the_new_tricks_have_no_ema_field() {
     assert!(!jsonl.contains("ema"), "{jsonl}");
 }
 
-/// The small baseline each trick below is switched on over: [`config`]'s MobileNet x0.5 on 2
-/// built-in classes (chance: 50 % top-1), 128 training and 32 validation images a class, 5
-/// epochs of batch 16 (16 steps each), half an epoch of warmup, then cosine decay.
-fn small_baseline() -> RunConfig {
+/// The small baseline each trick after the paper is switched on over: MobileNet x0.25 at
+/// 32 x 32 on 2 built-in classes at difficulty 0 (clean objects; chance: 50 % top-1), 128
+/// training and 128 validation images a class, the paper's crop keeping half the image or more
+/// and its flip (no color jitter or lighting), 8 epochs of batch 16 (16 steps each), NAG lr
+/// 0.05, half an epoch of warmup, then cosine decay.
+fn small_baseline(seed: u64) -> RunConfig {
     let mut c = config(DeviceName::Flex);
+    c.seed = seed;
+    c.model.width = 0.25;
     c.data.builtin_classes = 2;
     c.data.builtin_train_per_class = 128;
-    c.data.builtin_val_per_class = 32;
-    c.epochs = 5;
+    c.data.builtin_val_per_class = 128;
+    c.data.builtin_difficulty = 0.0;
+    c.augment.crop_area = [0.5, 1.0];
+    c.augment.color_jitter = false;
+    c.augment.lighting = false;
+    c.epochs = 8;
     c.batch_size = 16;
     c.warmup.epochs = 0.5;
     c
 }
 
-/// Each trick after the paper, on alone over [`small_baseline`], trains the built-in data
-/// above chance: its best validation top-1 (for EMA: the average's) reaches 65 % where chance
-/// is 50 %. Validation top-1 rather than training loss, because several tricks change what the
-/// training loss measures (CutMix's mixed targets, BCE, RandAugment's harder images) but none
-/// changes validation. Stochastic depth needs residual blocks: its run is a ResNet-18 with the
-/// ImageNet stem (a 4x-downsampling stem: at 32 x 32 it costs a fraction of the small stem's
-/// run, 40 s against 300 s here).
-///
-/// Ignored: no baseline cheap enough for CI learns reliably yet. Measured on 2026-11-29 (flex,
-/// debug build, a shared 2-core machine; best val top-1 %, each run 13-23 s, stochastic depth
-/// 40-44 s): with this baseline, seed 1: baseline 57.8, cutmix 78.1, ema 57.8, stochastic depth
-/// 53.1, randaugment 65.6, repeated augment 59.4, progressive resize 53.1, tta 65.6, bce 79.7,
-/// lamb 73.4, adamw 65.6; seed 2: 79.7, 81.2, 78.1, 79.7, 71.9, 76.6, 76.6, 79.7, 68.8, 57.8,
-/// 67.2. The baseline itself lands anywhere from 58 to 80 % between seeds (its training loss
-/// ends at 0.57-0.67 against ln 2 = 0.69 at chance: 80 steps under the paper's augmentation
-/// are too few on this data); 4 classes with 64 images a class over 5 epochs gave 31-43 %
-/// where chance is 25 %. `tricks_after_the_paper_all_on_train_on_builtin_data` checks that
-/// every trick trains (finite losses, EMA logged); run this one with `--ignored`.
+/// A run has learned when its best validation top-1 reaches this, where chance is 50 %: a
+/// network that has learned nothing predicts one class for every image (exactly 50 % of the
+/// 256), and a guess's top-1 on 256 images has a standard deviation of 3.1 points.
+const LEARNED: f64 = 65.0;
+
+/// The seeds a run is tried with, in order, until it has learned. A short run's trajectory
+/// varies with the seed and also with the machine (flex splits its sums by thread count: one
+/// thread and two give different runs from one seed). Measured on this baseline (2026-11-29, 2
+/// cores; 41 runs, 3 to 7 seeds a trick): 2 ended below [`LEARNED`], both CutMix (61 and 62 %,
+/// in 2 of its 7 seeds, each of its other seeds 77-89 %); the lowest of the rest was 68 %. A
+/// trick that stops learning stays near 50 % on every seed (breaking BCE's targets: 52.7, 52.3
+/// and 50.0 %).
+const SEEDS: [u64; 3] = [1, 2, 3];
+
+type Metric = fn(&botui::train::EpochMetrics) -> Option<f64>;
+
+/// One run over [`small_baseline`] and what it is judged by.
+struct TrickRun {
+    /// The tricks it switches on, as `RunConfig::tricks()` names them.
+    tricks: &'static [&'static str],
+    switch_on: fn(&mut RunConfig),
+    /// (what is judged, its top-1 per epoch): one entry, or two where an evaluation-only
+    /// trick rides along without touching training.
+    judged: &'static [(&'static str, Metric)],
+}
+
+const RAW: Metric = |m| Some(m.val_top1);
+
+/// Each trick after the paper, on alone over [`small_baseline`], learns the built-in data: its
+/// best validation top-1 reaches [`LEARNED`]. Validation top-1 rather than training loss,
+/// because several tricks change what the training loss measures (CutMix's mixed targets, BCE,
+/// RandAugment's harder images) but none changes validation. The baseline itself is judged in
+/// the same way (it is the flex learning run of this file), with EMA beside it: an EMA only
+/// reads the weights, so that run's raw top-1 is the baseline's and its average's top-1 is
+/// EMA's. Stochastic depth needs residual blocks: its run is a ResNet-18 with the ImageNet stem
+/// (4x downsampling: a fifth of the small stem's cost at 32 x 32) and zero-init of each block's
+/// last BN (as timm's ResNets, which RSB trains), for 4 epochs.
 #[test]
-#[ignore = "no baseline cheap enough for CI learns reliably yet (see the doc comment)"]
-#[allow(clippy::type_complexity)]
-fn each_trick_after_the_paper_learns_alone() {
+fn flex_learns_the_builtin_data_and_so_does_each_trick_after_the_paper() {
     use botui::config::{LossKind, OptimizerKind};
-    let tricks: [(&str, fn(&mut RunConfig)); 11] = [
-        ("baseline", |_| {}),
-        ("cutmix", |c| c.cutmix.enabled = true),
-        ("ema", |c| {
-            c.ema.enabled = true;
-            c.ema.decay = 0.99;
-        }),
-        ("stochastic-depth", |c| {
-            c.model.name = ModelName::ResNet(18);
-            c.model.stem = botui::model::StemKind::Imagenet;
-            c.stochastic_depth.enabled = true;
-            c.stochastic_depth.rate = 0.1;
-        }),
-        ("randaugment", |c| c.randaugment.enabled = true),
-        ("repeated-augment", |c| c.repeated_augment.enabled = true),
-        ("progressive-resize", |c| {
-            c.model.input = 48; // the validation side
-            c.progressive_resize.enabled = true;
-            c.progressive_resize.min_side = 32;
-            c.progressive_resize.max_side = 48;
-            c.progressive_resize.start_epoch = 1;
-            c.progressive_resize.end_epoch = 3;
-        }),
-        ("tta", |c| c.tta.enabled = true),
-        ("bce", |c| {
-            c.loss.kind = LossKind::Bce;
-            c.loss.target_threshold = Some(0.2);
-        }),
-        ("lamb", |c| {
-            c.optimizer.kind = OptimizerKind::Lamb;
-            c.optimizer.weight_decay = 0.02;
-            c.base_lr = 1e-2;
-        }),
-        ("adamw", |c| {
-            c.optimizer.kind = OptimizerKind::Adamw;
-            c.optimizer.weight_decay = 0.05;
-            c.base_lr = 4e-3;
-        }),
+    let runs = [
+        TrickRun {
+            tricks: &["ema"],
+            switch_on: |c| {
+                c.ema.enabled = true;
+                c.ema.decay = 0.99;
+            },
+            judged: &[("baseline", RAW), ("ema", |m| m.ema_val_top1)],
+        },
+        TrickRun {
+            tricks: &["cutmix"],
+            // CutMix's own CIFAR runs mix half the batches (its ImageNet runs: all).
+            switch_on: |c| {
+                c.cutmix.enabled = true;
+                c.cutmix.probability = 0.5;
+            },
+            judged: &[("cutmix", RAW)],
+        },
+        TrickRun {
+            tricks: &["stochastic-depth"],
+            switch_on: |c| {
+                c.model.name = ModelName::ResNet(18);
+                c.model.stem = botui::model::StemKind::Imagenet;
+                c.zero_gamma.enabled = true;
+                c.stochastic_depth.enabled = true;
+                c.stochastic_depth.rate = 0.1;
+                c.epochs = 4;
+            },
+            judged: &[("stochastic-depth", RAW)],
+        },
+        TrickRun {
+            tricks: &["randaugment"],
+            switch_on: |c| c.randaugment.enabled = true,
+            judged: &[("randaugment", RAW)],
+        },
+        TrickRun {
+            tricks: &["repeated-augment"],
+            switch_on: |c| c.repeated_augment.enabled = true,
+            judged: &[("repeated-augment", RAW)],
+        },
+        TrickRun {
+            tricks: &["progressive-resize"],
+            // FFCV's 160 -> 192 is a rise of 1.2x; here 32 -> 40, validated at 40.
+            switch_on: |c| {
+                c.model.input = 40;
+                c.progressive_resize.enabled = true;
+                c.progressive_resize.min_side = 32;
+                c.progressive_resize.max_side = 40;
+                c.progressive_resize.start_epoch = 1;
+                c.progressive_resize.end_epoch = 3;
+            },
+            judged: &[("progressive-resize", RAW)],
+        },
+        TrickRun {
+            tricks: &["tta"],
+            switch_on: |c| c.tta.enabled = true,
+            judged: &[("tta", RAW)],
+        },
+        TrickRun {
+            tricks: &["bce"],
+            switch_on: |c| {
+                c.loss.kind = LossKind::Bce;
+                c.loss.target_threshold = Some(0.2);
+            },
+            judged: &[("bce", RAW)],
+        },
+        TrickRun {
+            tricks: &["lamb"],
+            switch_on: |c| {
+                c.optimizer.kind = OptimizerKind::Lamb;
+                c.optimizer.weight_decay = 0.02;
+                c.base_lr = 1e-2;
+            },
+            judged: &[("lamb", RAW)],
+        },
+        TrickRun {
+            tricks: &["adamw"],
+            switch_on: |c| {
+                c.optimizer.kind = OptimizerKind::Adamw;
+                c.optimizer.weight_decay = 0.05;
+                c.base_lr = 4e-3;
+            },
+            judged: &[("adamw", RAW)],
+        },
     ];
     let mut failed = Vec::new();
-    for (name, switch_on) in tricks {
-        let mut c = small_baseline();
-        switch_on(&mut c);
-        let on: Vec<String> = c.tricks().iter().map(|t| t.short_name()).collect();
-        assert!(
-            name == "baseline" || on.contains(&name.to_string()),
-            "{name} is not on: {on:?}"
-        );
-        let started = std::time::Instant::now();
-        let epochs = run(c).epochs;
-        let best = |f: fn(&botui::train::EpochMetrics) -> Option<f64>| {
-            epochs.iter().filter_map(f).fold(0.0, f64::max)
-        };
-        let top1 = if name == "ema" {
-            best(|m| m.ema_val_top1)
-        } else {
-            best(|m| Some(m.val_top1))
-        };
-        let tops: Vec<String> = epochs
-            .iter()
-            .map(|m| format!("{:.0}", m.val_top1))
-            .collect();
-        eprintln!(
-            "{name}: best val top-1 {top1:.1} % (per epoch {}; train loss {:.3} -> {:.3}) in {:.1} s",
-            tops.join(" "),
-            epochs[0].train_loss,
-            epochs[epochs.len() - 1].train_loss,
-            started.elapsed().as_secs_f64()
-        );
-        if top1 < 65.0 {
-            failed.push(format!("{name}: {top1:.1} %"));
+    for trick_run in &runs {
+        let mut best = vec![0.0_f64; trick_run.judged.len()];
+        for seed in SEEDS {
+            let mut c = small_baseline(seed);
+            (trick_run.switch_on)(&mut c);
+            let on: Vec<String> = c.tricks().iter().map(|t| t.short_name()).collect();
+            for t in trick_run.tricks {
+                assert!(on.contains(&t.to_string()), "{t} is not on: {on:?}");
+            }
+            let started = std::time::Instant::now();
+            let epochs = run(c).epochs;
+            for (i, (name, metric)) in trick_run.judged.iter().enumerate() {
+                let tops: Vec<f64> = epochs.iter().filter_map(metric).collect();
+                let top = tops.iter().copied().fold(0.0, f64::max);
+                let per_epoch: Vec<String> = tops.iter().map(|t| format!("{t:.0}")).collect();
+                eprintln!(
+                    "{name}, seed {seed}: best val top-1 {top:.1} % (per epoch {}; train loss \
+                     {:.3} -> {:.3}) in {:.1} s",
+                    per_epoch.join(" "),
+                    epochs[0].train_loss,
+                    epochs[epochs.len() - 1].train_loss,
+                    started.elapsed().as_secs_f64()
+                );
+                best[i] = best[i].max(top);
+            }
+            if best.iter().all(|&b| b >= LEARNED) {
+                break;
+            }
+        }
+        for ((name, _), b) in trick_run.judged.iter().zip(&best) {
+            if *b < LEARNED {
+                failed.push(format!("{name}: {b:.1} %"));
+            }
         }
     }
-    assert!(failed.is_empty(), "below 65 % (chance 50 %): {failed:?}");
+    assert!(
+        failed.is_empty(),
+        "below {LEARNED} % on every seed of {SEEDS:?} (chance 50 %): {failed:?}"
+    );
 }
