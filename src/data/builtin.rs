@@ -10,7 +10,8 @@
 //!
 //! Everything else varies without meaning: position, scale, rotation, texture period, phase
 //! and angle, base hue and lightness, a two-color gradient background, clutter (small solid
-//! shapes of the same kinds), opacity and pixel noise. `data.builtin_difficulty` (by default [`DEFAULT_DIFFICULTY`]) sets how much.
+//! shapes of the same kinds), opacity and pixel noise. `data.builtin_difficulty` (by default
+//! [`DEFAULT_DIFFICULTY`]) sets how much.
 //!
 //! Image `i` of a split is drawn from its own generator seeded by (seed, split, i): the set
 //! takes no memory and the same seed gives the same bytes. Labels are `i % classes`, so each
@@ -22,8 +23,9 @@ use super::rng::{DataRng, derive, stream};
 use super::{Classes, DataError, Dataset};
 use crate::config::DataSection;
 
-/// How hard the images are (`data.builtin_difficulty`), from 0 (large, clean objects on a plain background) to 1 (small
-/// objects, strong clutter and noise, low texture contrast). What it changes:
+/// How hard the images are (`data.builtin_difficulty`), from 0 (large, clean objects on a plain
+/// background) to 1 (small objects, strong clutter and noise, low texture contrast). What it
+/// changes:
 /// object radius `[0.34 - 0.14 d, 0.42]` of the side, clutter `round(2 + 6 d)` shapes, pixel
 /// noise std `255 (0.02 + 0.08 d)`, texture contrast `1 - 0.35 d`, opacity down to `1 - 0.3 d`.
 ///
