@@ -2,30 +2,15 @@
 //! default: what "ResNet strikes back" (RSB, Wightman, Touvron & Jegou 2021), FFCV's ImageNet
 //! configs and the CIFAR-10 speed records (airbench) added to the 2018 recipe. The engine of
 //! each lives in `train/` or `data/`; these are only the switches and their numbers, with
-//! timm's (or FFCV's) defaults. Their checklist lines are in
-//! [`super::tricks::after_paper`]. A section left at its defaults is not written out, so the
-//! config files of runs without these tricks read as before.
+//! timm's (or FFCV's) defaults, each a [`Section`] with its range checks. Their checklist lines
+//! are in [`super::tricks::after_paper`]. A section left at its defaults is not written out
+//! (`WRITTEN_AT_DEFAULTS = false`), so the config files of runs without these tricks read as
+//! before.
 
 use serde::{Deserialize, Serialize};
 
-/// One value out of range: (dotted key, the value, what is allowed).
-pub type Problem = (String, String, String);
-
-fn check(out: &mut Vec<Problem>, ok: bool, key: &str, value: impl ToString, expected: &str) {
-    if !ok {
-        out.push((key.into(), value.to_string(), expected.into()));
-    }
-}
-
-fn unit(out: &mut Vec<Problem>, key: &str, v: f64) {
-    check(
-        out,
-        v.is_finite() && (0.0..=1.0).contains(&v),
-        key,
-        v,
-        "a number in [0, 1]",
-    );
-}
+use super::check::Checker;
+use super::section::Section;
 
 /// CutMix (Yun et al. 2019), with timm's per-batch rule when mixup is also on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,24 +36,13 @@ impl Default for CutMix {
     }
 }
 
-impl CutMix {
-    pub fn problems(&self) -> Vec<Problem> {
-        let mut out = Vec::new();
-        let a = self.alpha;
-        check(
-            &mut out,
-            a.is_finite() && a > 0.0,
-            "cutmix.alpha",
-            a,
-            "a number > 0",
-        );
-        unit(&mut out, "cutmix.probability", self.probability);
-        unit(
-            &mut out,
-            "cutmix.switch_probability",
-            self.switch_probability,
-        );
-        out
+impl Section for CutMix {
+    const WRITTEN_AT_DEFAULTS: bool = false;
+
+    fn check(&self, c: &mut Checker) {
+        c.positive("alpha", self.alpha);
+        c.fraction("probability", self.probability, false);
+        c.fraction("switch_probability", self.switch_probability, false);
     }
 }
 
@@ -96,26 +70,12 @@ impl Default for Ema {
     }
 }
 
-impl Ema {
-    pub fn problems(&self) -> Vec<Problem> {
-        let mut out = Vec::new();
-        let d = self.decay;
-        check(
-            &mut out,
-            d.is_finite() && (0.0..1.0).contains(&d),
-            "ema.decay",
-            d,
-            "a number in [0, 1)",
-        );
-        let p = self.warmup_power;
-        check(
-            &mut out,
-            p.is_finite() && p > 0.0,
-            "ema.warmup_power",
-            p,
-            "a number > 0",
-        );
-        out
+impl Section for Ema {
+    const WRITTEN_AT_DEFAULTS: bool = false;
+
+    fn check(&self, c: &mut Checker) {
+        c.below_one("decay", self.decay);
+        c.positive("warmup_power", self.warmup_power);
     }
 }
 
@@ -137,20 +97,15 @@ impl Default for StochasticDepth {
     }
 }
 
-impl StochasticDepth {
-    pub fn problems(&self) -> Vec<Problem> {
-        let mut out = Vec::new();
-        let r = self.rate;
-        check(
-            &mut out,
-            r.is_finite() && (0.0..1.0).contains(&r),
-            "stochastic_depth.rate",
-            r,
-            "a number in [0, 1)",
-        );
-        out
-    }
+impl Section for StochasticDepth {
+    const WRITTEN_AT_DEFAULTS: bool = false;
 
+    fn check(&self, c: &mut Checker) {
+        c.below_one("rate", self.rate);
+    }
+}
+
+impl StochasticDepth {
     /// The rate the model is built with (0 when off).
     pub fn rate(&self) -> f64 {
         if self.enabled { self.rate } else { 0.0 }
@@ -190,35 +145,25 @@ impl Default for RandAugmentSection {
     }
 }
 
-impl RandAugmentSection {
-    pub fn problems(&self) -> Vec<Problem> {
-        let mut out = Vec::new();
-        let expected = format!("1 to {MAX_LAYERS} operations");
-        check(
-            &mut out,
+impl Section for RandAugmentSection {
+    const WRITTEN_AT_DEFAULTS: bool = false;
+
+    fn check(&self, c: &mut Checker) {
+        c.check(
             (1..=MAX_LAYERS).contains(&self.layers),
-            "randaugment.layers",
+            "layers",
             self.layers,
-            &expected,
+            &format!("1 to {MAX_LAYERS} operations"),
         );
         let m = self.magnitude;
-        check(
-            &mut out,
+        c.check(
             m.is_finite() && (0.0..=10.0).contains(&m),
-            "randaugment.magnitude",
+            "magnitude",
             m,
             "a magnitude in [0, 10]",
         );
-        let s = self.magnitude_std;
-        check(
-            &mut out,
-            s.is_finite() && s >= 0.0,
-            "randaugment.magnitude_std",
-            s,
-            "a number >= 0",
-        );
-        unit(&mut out, "randaugment.probability", self.probability);
-        out
+        c.at_least_zero("magnitude_std", self.magnitude_std);
+        c.fraction("probability", self.probability, false);
     }
 }
 
@@ -241,19 +186,20 @@ impl Default for RepeatedAugment {
     }
 }
 
-impl RepeatedAugment {
-    pub fn problems(&self) -> Vec<Problem> {
-        let mut out = Vec::new();
-        check(
-            &mut out,
+impl Section for RepeatedAugment {
+    const WRITTEN_AT_DEFAULTS: bool = false;
+
+    fn check(&self, c: &mut Checker) {
+        c.check(
             (2..=16).contains(&self.repeats),
-            "repeated_augment.repeats",
+            "repeats",
             self.repeats,
             "2 to 16 copies",
         );
-        out
     }
+}
 
+impl RepeatedAugment {
     /// Copies per image (1 when off).
     pub fn repeats(&self) -> usize {
         if self.enabled { self.repeats } else { 1 }
@@ -286,33 +232,29 @@ impl Default for ProgressiveResize {
     }
 }
 
-impl ProgressiveResize {
-    pub fn problems(&self) -> Vec<Problem> {
+impl Section for ProgressiveResize {
+    const WRITTEN_AT_DEFAULTS: bool = false;
+
+    fn check(&self, c: &mut Checker) {
         use crate::model::MIN_INPUT;
-        let mut out = Vec::new();
-        let at_least = format!("a side of at least {MIN_INPUT} pixels");
-        check(
-            &mut out,
+        c.check(
             self.min_side >= MIN_INPUT,
-            "progressive_resize.min_side",
+            "min_side",
             self.min_side,
-            &at_least,
+            &format!("a side of at least {MIN_INPUT} pixels"),
         );
-        check(
-            &mut out,
+        c.check(
             self.max_side >= self.min_side,
-            "progressive_resize.max_side",
+            "max_side",
             self.max_side,
             &format!("at least min_side ({})", self.min_side),
         );
-        check(
-            &mut out,
+        c.check(
             self.end_epoch >= self.start_epoch,
-            "progressive_resize.end_epoch",
+            "end_epoch",
             self.end_epoch,
             &format!("at least start_epoch ({})", self.start_epoch),
         );
-        out
     }
 }
 
@@ -323,9 +265,11 @@ pub struct Tta {
     pub enabled: bool,
 }
 
-/// Whether a section is at its defaults (then left out of the written config).
-pub fn is_default<T: Default + PartialEq>(t: &T) -> bool {
-    *t == T::default()
+/// Flip TTA has nothing out of range.
+impl Section for Tta {
+    const WRITTEN_AT_DEFAULTS: bool = false;
+
+    fn check(&self, _: &mut Checker) {}
 }
 
 /// Which loss trains the model.
@@ -357,36 +301,38 @@ impl Default for LossSection {
     }
 }
 
-impl LossSection {
-    pub fn problems(&self) -> Vec<Problem> {
-        let mut out = Vec::new();
+impl Section for LossSection {
+    const WRITTEN_AT_DEFAULTS: bool = false;
+
+    fn check(&self, c: &mut Checker) {
         if let Some(t) = self.target_threshold {
-            check(
-                &mut out,
-                t.is_finite() && (0.0..1.0).contains(&t),
-                "loss.target_threshold",
-                t,
-                "a number in [0, 1)",
-            );
-            check(
-                &mut out,
+            c.below_one("target_threshold", t);
+            c.check(
                 self.kind == LossKind::Bce,
-                "loss.target_threshold",
+                "target_threshold",
                 t,
                 "no threshold unless loss.kind = \"bce\"",
             );
         }
-        out
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::section::section_problems;
+
+    /// The dotted keys and the allowed values `section` (under `key`) finds wrong.
+    fn problems<S: Section>(key: &'static str, section: &S) -> Vec<(String, String)> {
+        section_problems(key, section)
+            .into_iter()
+            .map(|p| (p.key, p.expected))
+            .collect()
+    }
 
     #[test]
     fn defaults_are_timms_and_off() {
-        assert!(!CutMix::default().enabled && CutMix::default().problems().is_empty());
+        assert!(!CutMix::default().enabled && problems("cutmix", &CutMix::default()).is_empty());
         assert_eq!(Ema::default().decay, 0.9998);
         assert_eq!(StochasticDepth::default().rate(), 0.0);
         assert_eq!(RepeatedAugment::default().repeats(), 1);
@@ -402,18 +348,21 @@ mod tests {
             switch_probability: 1.5,
             ..CutMix::default()
         };
-        let keys: Vec<String> = bad.problems().into_iter().map(|p| p.0).collect();
+        let keys: Vec<String> = problems("cutmix", &bad).into_iter().map(|p| p.0).collect();
         assert_eq!(keys, ["cutmix.alpha", "cutmix.switch_probability"]);
         let resize = ProgressiveResize {
             min_side: 192,
             max_side: 160,
             ..ProgressiveResize::default()
         };
-        assert_eq!(resize.problems()[0].0, "progressive_resize.max_side");
+        assert_eq!(
+            problems("progressive_resize", &resize)[0].0,
+            "progressive_resize.max_side"
+        );
         let loss = LossSection {
             kind: LossKind::CrossEntropy,
             target_threshold: Some(0.2),
         };
-        assert!(loss.problems()[0].2.contains("bce"));
+        assert!(problems("loss", &loss)[0].1.contains("bce"));
     }
 }

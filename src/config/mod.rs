@@ -16,6 +16,7 @@
 
 pub mod after_paper_sections;
 mod builtin;
+pub mod check;
 mod chord;
 pub mod color;
 mod data_source;
@@ -30,6 +31,7 @@ pub mod performance;
 pub mod presets;
 pub mod run;
 mod schema;
+pub mod section;
 mod sections;
 pub mod settings;
 mod sources;
@@ -53,6 +55,7 @@ pub use paths::ConfigPaths;
 pub use performance::{AutoSwitch, PerformanceSection};
 pub use presets::{Preset, PresetLibrary, PresetSource};
 pub use run::*;
+pub use section::Section;
 pub use sections::UiSettings;
 pub use settings::{RunChoice, Settings};
 /// Named files shipped in the binary plus the user's (studies keep theirs in one too).
@@ -60,5 +63,5 @@ pub(crate) use sources::Catalog;
 pub use sources::{NamedFile, Origin};
 pub use theme::{Theme, ThemeLibrary};
 pub use tricks::Trick;
-pub use validate::{InvalidConfig, InvalidValue, MissingInput};
+pub use validate::{Checker, InvalidConfig, InvalidValue, MissingInput};
 pub use watch::{Applied, ConfigEvent, ConfigWatcher, LiveSettings};

@@ -60,37 +60,18 @@ pub fn get_value(config: &RunConfig, key: &str) -> Option<Value> {
         .cloned()
 }
 
-/// The TOML form of `config` with every section present: those of the tricks after the
-/// paper are left out of config files while at their defaults, but their keys are still keys
-/// (for `--set`, the checklist and the unknown-key check).
+/// The TOML form of `config` with every section present: a section that is not written
+/// while at its defaults ([`Section::WRITTEN_AT_DEFAULTS`](super::section::Section)) still
+/// has its keys (for `--set`, the checklist and the unknown-key check).
 pub(crate) fn full_tree(config: &RunConfig) -> Result<Value, String> {
-    let err = |e: toml::ser::Error| e.to_string();
-    let mut tree = Value::try_from(config).map_err(err)?;
-    let sections = [
-        ("cutmix", Value::try_from(&config.cutmix).map_err(err)?),
-        ("ema", Value::try_from(&config.ema).map_err(err)?),
-        (
-            "stochastic_depth",
-            Value::try_from(&config.stochastic_depth).map_err(err)?,
-        ),
-        (
-            "randaugment",
-            Value::try_from(&config.randaugment).map_err(err)?,
-        ),
-        (
-            "repeated_augment",
-            Value::try_from(&config.repeated_augment).map_err(err)?,
-        ),
-        (
-            "progressive_resize",
-            Value::try_from(&config.progressive_resize).map_err(err)?,
-        ),
-        ("tta", Value::try_from(&config.tta).map_err(err)?),
-        ("loss", Value::try_from(&config.loss).map_err(err)?),
-    ];
+    let mut tree = Value::try_from(config).map_err(|e| e.to_string())?;
     let table = tree.as_table_mut().expect("a config is a table");
-    for (name, section) in sections {
-        table.entry(name).or_insert(section);
+    for (key, section) in config.sections() {
+        if !table.contains_key(key)
+            && let Some(value) = section.tree()?
+        {
+            table.insert(key.to_string(), value);
+        }
     }
     Ok(tree)
 }

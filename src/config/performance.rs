@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::check::Checker;
+use super::section::Section;
 use crate::device::DeviceName;
 
 /// A switch whose default depends on the device: "auto", "on" or "off" (or true / false).
@@ -71,6 +73,11 @@ impl Default for PerformanceSection {
             autocast: true,
         }
     }
+}
+
+/// Every value of a switch is valid.
+impl Section for PerformanceSection {
+    fn check(&self, _: &mut Checker) {}
 }
 
 impl PerformanceSection {

@@ -3,109 +3,72 @@
 //! Every field has a default, so a file only names what differs from the paper's baseline
 //! (Sec. 2: NAG, batch 256, lr 0.1 divided by 10 at epochs 30, 60 and 90, 120 epochs), and
 //! unknown keys are errors (`deny_unknown_fields`). [`RunConfig::validate`] checks ranges and
-//! names the key, the value and what is allowed.
+//! names the key, the value and what is allowed. Each section is one
+//! [`Section`](super::section::Section): its struct, its defaults, its checks (the paper's in
+//! `validate.rs`, the later tricks' beside their structs) and whether it is written at its
+//! defaults.
 
 use serde::{Deserialize, Serialize};
 
 use super::after_paper_sections::{
     CutMix, Ema, LossSection, ProgressiveResize, RandAugmentSection, RepeatedAugment,
-    StochasticDepth, Tta, is_default,
+    StochasticDepth, Tta,
 };
 use super::data_source::SourceSpec;
 use super::performance::PerformanceSection;
+use super::section::run_config;
 use crate::device::DeviceName;
 use crate::model::{InitScheme, ModelConfig, ModelName, ResNetVariant, StemKind};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct RunConfig {
-    /// A free-form name shown in the run list.
-    pub name: String,
-    /// What this configuration is (presets say which paper row it reproduces).
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub description: String,
-    pub seed: u64,
-    /// `flex`, `libtorch` or `cuda:N`.
-    pub device: DeviceName,
-    pub epochs: usize,
-    pub batch_size: usize,
-    /// The learning rate for a batch of `linear_scaling.reference_batch` images when linear
-    /// scaling is on; the learning rate itself when it is off.
-    pub base_lr: f64,
-    pub model: ModelSection,
-    pub data: DataSection,
-    pub augment: AugmentSection,
-    pub optimizer: OptimizerSection,
-    pub schedule: ScheduleSection,
-    pub linear_scaling: LinearScaling,
-    pub warmup: Warmup,
-    pub zero_gamma: Toggle,
-    pub no_bias_decay: Toggle,
-    pub low_precision: LowPrecision,
-    pub label_smoothing: LabelSmoothing,
-    pub mixup: Mixup,
-    pub distillation: Distillation,
-    // The tricks after the paper ([`super::after_paper_sections`]); left out when at defaults.
-    #[serde(skip_serializing_if = "is_default")]
-    pub cutmix: CutMix,
-    #[serde(skip_serializing_if = "is_default")]
-    pub ema: Ema,
-    #[serde(skip_serializing_if = "is_default")]
-    pub stochastic_depth: StochasticDepth,
-    #[serde(skip_serializing_if = "is_default")]
-    pub randaugment: RandAugmentSection,
-    #[serde(skip_serializing_if = "is_default")]
-    pub repeated_augment: RepeatedAugment,
-    #[serde(skip_serializing_if = "is_default")]
-    pub progressive_resize: ProgressiveResize,
-    #[serde(skip_serializing_if = "is_default")]
-    pub tta: Tta,
-    #[serde(skip_serializing_if = "is_default")]
-    pub loss: LossSection,
-    pub checkpoint: CheckpointSection,
-    /// How fast the run goes on its device (channels_last, cuDNN autotuning, pinned
-    /// asynchronous copies, autocast), not what it learns.
-    pub performance: PerformanceSection,
-    /// Where the numbers this configuration should reach come from (presets fill it).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub paper: Option<PaperReference>,
-}
-
-impl Default for RunConfig {
-    fn default() -> Self {
-        Self {
-            name: String::new(),
-            description: String::new(),
-            seed: 0,
-            device: DeviceName::Flex,
-            epochs: 120,
-            batch_size: 256,
-            base_lr: 0.1,
-            model: ModelSection::default(),
-            data: DataSection::default(),
-            augment: AugmentSection::default(),
-            optimizer: OptimizerSection::default(),
-            schedule: ScheduleSection::default(),
-            linear_scaling: LinearScaling::default(),
-            warmup: Warmup::default(),
-            zero_gamma: Toggle::default(),
-            no_bias_decay: Toggle::default(),
-            low_precision: LowPrecision::default(),
-            label_smoothing: LabelSmoothing::default(),
-            mixup: Mixup::default(),
-            distillation: Distillation::default(),
-            cutmix: CutMix::default(),
-            ema: Ema::default(),
-            stochastic_depth: StochasticDepth::default(),
-            randaugment: RandAugmentSection::default(),
-            repeated_augment: RepeatedAugment::default(),
-            progressive_resize: ProgressiveResize::default(),
-            tta: Tta::default(),
-            loss: LossSection::default(),
-            checkpoint: CheckpointSection::default(),
-            performance: PerformanceSection::default(),
-            paper: None,
-        }
+run_config! {
+    /// Every value at the top of the file has its default here; every section is a
+    /// [`Section`](super::section::Section) under its field name, which the schema, `--set`,
+    /// validation and the trick registry read from this one declaration.
+    pub struct RunConfig {
+        /// A free-form name shown in the run list.
+        name: String = String::new(),
+        /// What this configuration is (presets say which paper row it reproduces).
+        #[serde(skip_serializing_if = "String::is_empty")]
+        description: String = String::new(),
+        seed: u64 = 0,
+        /// `flex`, `libtorch` or `cuda:N`.
+        device: DeviceName = DeviceName::Flex,
+        epochs: usize = 120,
+        batch_size: usize = 256,
+        /// The learning rate for a batch of `linear_scaling.reference_batch` images when linear
+        /// scaling is on; the learning rate itself when it is off.
+        base_lr: f64 = 0.1,
+    }
+    sections {
+        model: ModelSection,
+        data: DataSection,
+        augment: AugmentSection,
+        optimizer: OptimizerSection,
+        schedule: ScheduleSection,
+        linear_scaling: LinearScaling,
+        warmup: Warmup,
+        zero_gamma: Toggle,
+        no_bias_decay: Toggle,
+        low_precision: LowPrecision,
+        label_smoothing: LabelSmoothing,
+        mixup: Mixup,
+        distillation: Distillation,
+        // The tricks after the paper ([`super::after_paper_sections`]); left out when at
+        // defaults.
+        cutmix: CutMix,
+        ema: Ema,
+        stochastic_depth: StochasticDepth,
+        randaugment: RandAugmentSection,
+        repeated_augment: RepeatedAugment,
+        progressive_resize: ProgressiveResize,
+        tta: Tta,
+        loss: LossSection,
+        checkpoint: CheckpointSection,
+        /// How fast the run goes on its device (channels_last, cuDNN autotuning, pinned
+        /// asynchronous copies, autocast), not what it learns.
+        performance: PerformanceSection,
+        /// Where the numbers this configuration should reach come from (presets fill it).
+        paper: Option<PaperReference>,
     }
 }
 

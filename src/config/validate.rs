@@ -2,71 +2,14 @@
 
 use super::after_paper_sections::LossKind;
 use super::data_source::BUILTIN_MAX_CLASSES;
-use super::run::RunConfig;
+use super::run::{
+    AugmentSection, CheckpointSection, DataSection, Distillation, LabelSmoothing, LinearScaling,
+    LowPrecision, Mixup, ModelSection, OptimizerSection, PaperReference, RunConfig,
+    ScheduleSection, Toggle, Warmup,
+};
+use super::section::Section;
 
-/// One invalid value.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{key} = {value}: expected {expected}")]
-pub struct InvalidValue {
-    pub key: String,
-    pub value: String,
-    pub expected: String,
-}
-
-/// All invalid values of one config, in file order.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
-pub struct InvalidConfig(pub Vec<InvalidValue>);
-
-struct Checker(Vec<InvalidValue>);
-
-impl Checker {
-    fn into_result(self) -> Result<(), InvalidConfig> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(InvalidConfig(self.0))
-        }
-    }
-
-    fn check(&mut self, ok: bool, key: &str, value: impl ToString, expected: &str) {
-        if !ok {
-            self.0.push(InvalidValue {
-                key: key.to_string(),
-                value: value.to_string(),
-                expected: expected.to_string(),
-            });
-        }
-    }
-
-    fn fraction(&mut self, key: &str, value: f64, low_open: bool) {
-        let ok =
-            value.is_finite() && value <= 1.0 && if low_open { value > 0.0 } else { value >= 0.0 };
-        let expected = if low_open {
-            "a number in (0, 1]"
-        } else {
-            "a number in [0, 1]"
-        };
-        self.check(ok, key, value, expected);
-    }
-
-    fn positive(&mut self, key: &str, value: f64) {
-        self.check(value.is_finite() && value > 0.0, key, value, "a number > 0");
-    }
-
-    fn range(&mut self, key: &str, value: [f64; 2], min: f64, max: f64) {
-        let ok = value.iter().all(|v| v.is_finite())
-            && min <= value[0]
-            && value[0] <= value[1]
-            && value[1] <= max;
-        self.check(
-            ok,
-            key,
-            format!("[{}, {}]", value[0], value[1]),
-            &format!("[low, high] with {min} <= low <= high <= {max}"),
-        );
-    }
-}
+pub use super::check::{Checker, InvalidConfig, InvalidValue};
 
 /// A value only the user can supply (a preset cannot know where their files are), so a
 /// config without it is a valid template but cannot run yet.
@@ -131,7 +74,7 @@ impl RunConfig {
     }
 
     fn check_values(&self) -> Checker {
-        let mut c = Checker(Vec::new());
+        let mut c = Checker::default();
         c.check(self.epochs >= 1, "epochs", self.epochs, "at least 1");
         c.check(
             self.batch_size >= 1,
@@ -140,7 +83,17 @@ impl RunConfig {
             "at least 1",
         );
         c.positive("base_lr", self.base_lr);
+        self.check_across_sections(&mut c);
+        for (key, section) in self.sections() {
+            c.enter(key);
+            section.check(&mut c);
+            c.leave();
+        }
+        c
+    }
 
+    /// The limits one section's value takes from another's (a section checks only its own).
+    fn check_across_sections(&self, c: &mut Checker) {
         // The zoo's own checks (input side per model and stem, width multiplier).
         if let Err(crate::model::ModelError::Invalid {
             key,
@@ -150,111 +103,6 @@ impl RunConfig {
         {
             c.check(false, &format!("model.{key}"), value, &expected);
         }
-
-        if let Err(e) = self.data.source.parsed() {
-            c.check(false, "data.source", format!("{:?}", self.data.source), e);
-        }
-        c.check(
-            self.data.val_fraction > 0.0 && self.data.val_fraction < 1.0,
-            "data.val_fraction",
-            self.data.val_fraction,
-            "a fraction in (0, 1)",
-        );
-        let most = BUILTIN_MAX_CLASSES;
-        c.check(
-            (2..=most).contains(&self.data.builtin_classes),
-            "data.builtin_classes",
-            self.data.builtin_classes,
-            &format!("between 2 and {most} (the built-in dataset's distinct classes)"),
-        );
-        c.check(
-            self.data.builtin_train_per_class >= 1,
-            "data.builtin_train_per_class",
-            self.data.builtin_train_per_class,
-            "at least 1",
-        );
-        c.check(
-            self.data.builtin_val_per_class >= 1,
-            "data.builtin_val_per_class",
-            self.data.builtin_val_per_class,
-            "at least 1",
-        );
-        c.check(
-            self.data.builtin_size >= 8 && self.data.builtin_size <= 1024,
-            "data.builtin_size",
-            self.data.builtin_size,
-            "between 8 and 1024 pixels",
-        );
-        c.check(
-            (0.0..=1.0).contains(&self.data.builtin_difficulty),
-            "data.builtin_difficulty",
-            self.data.builtin_difficulty,
-            "a number from 0 (clean) to 1 (hardest)",
-        );
-        c.check(
-            self.data.prefetch >= 1,
-            "data.prefetch",
-            self.data.prefetch,
-            "at least 1 batch",
-        );
-
-        let a = &self.augment;
-        c.range("augment.crop_area", a.crop_area, 0.0, 1.0);
-        c.check(
-            a.crop_area[0] > 0.0,
-            "augment.crop_area",
-            format!("[{}, {}]", a.crop_area[0], a.crop_area[1]),
-            "a lower bound > 0",
-        );
-        c.range("augment.crop_aspect", a.crop_aspect, 0.01, 100.0);
-        c.check(
-            a.jitter.is_finite() && (0.0..1.0).contains(&a.jitter),
-            "augment.jitter",
-            a.jitter,
-            "a number in [0, 1)",
-        );
-        c.check(
-            a.lighting_std.is_finite() && a.lighting_std >= 0.0,
-            "augment.lighting_std",
-            a.lighting_std,
-            "a number >= 0",
-        );
-        c.fraction("augment.val_crop_ratio", a.val_crop_ratio, true);
-
-        let o = &self.optimizer;
-        c.check(
-            o.momentum.is_finite() && (0.0..1.0).contains(&o.momentum),
-            "optimizer.momentum",
-            o.momentum,
-            "a number in [0, 1)",
-        );
-        c.check(
-            o.weight_decay.is_finite() && o.weight_decay >= 0.0,
-            "optimizer.weight_decay",
-            o.weight_decay,
-            "a number >= 0",
-        );
-
-        let s = &self.schedule;
-        c.check(
-            s.step_epochs.windows(2).all(|w| w[0] < w[1]),
-            "schedule.step_epochs",
-            format!("{:?}", s.step_epochs),
-            "epochs in increasing order",
-        );
-        c.check(
-            s.step_factor > 0.0 && s.step_factor <= 1.0,
-            "schedule.step_factor",
-            s.step_factor,
-            "a factor in (0, 1]",
-        );
-
-        c.check(
-            self.linear_scaling.reference_batch >= 1,
-            "linear_scaling.reference_batch",
-            self.linear_scaling.reference_batch,
-            "at least 1",
-        );
         c.check(
             self.warmup.epochs.is_finite()
                 && self.warmup.epochs >= 0.0
@@ -263,97 +111,220 @@ impl RunConfig {
             self.warmup.epochs,
             &format!("a number of epochs >= 0 and below epochs ({})", self.epochs),
         );
-
-        let lp = &self.low_precision;
-        c.check(
-            lp.loss_scale.is_finite() && lp.loss_scale >= 1.0,
-            "low_precision.loss_scale",
-            lp.loss_scale,
-            "a number >= 1",
-        );
-        c.check(
-            lp.growth_interval >= 1,
-            "low_precision.growth_interval",
-            lp.growth_interval,
-            "at least 1",
-        );
-
-        c.check(
-            self.label_smoothing.epsilon.is_finite()
-                && (0.0..1.0).contains(&self.label_smoothing.epsilon),
-            "label_smoothing.epsilon",
-            self.label_smoothing.epsilon,
-            "a number in [0, 1)",
-        );
-        c.positive("mixup.alpha", self.mixup.alpha);
         c.check(
             !self.mixup.enabled || self.mixup.off_epochs < self.epochs,
             "mixup.off_epochs",
             self.mixup.off_epochs,
             &format!("fewer than epochs ({})", self.epochs),
         );
-
-        let d = &self.distillation;
-        c.positive("distillation.temperature", d.temperature);
         c.check(
-            !(d.enabled && self.loss.kind == LossKind::Bce),
+            !(self.distillation.enabled && self.loss.kind == LossKind::Bce),
             "loss.kind",
             "\"bce\"",
             "\"cross_entropy\" while distillation is on (its loss is a softmax cross entropy)",
         );
+    }
+}
 
-        // The tricks after the paper: each section checks its own ranges.
-        let after_paper = [
-            self.cutmix.problems(),
-            self.ema.problems(),
-            self.stochastic_depth.problems(),
-            self.randaugment.problems(),
-            self.repeated_augment.problems(),
-            self.progressive_resize.problems(),
-            self.loss.problems(),
-        ];
-        for (key, value, expected) in after_paper.into_iter().flatten() {
-            c.check(false, &key, value, &expected);
+// The paper's sections, each checking its own values; those of the tricks after it check
+// themselves beside their structs (`after_paper_sections.rs`).
+
+/// The zoo checks the model's values, with the run's (`check_across_sections`).
+impl Section for ModelSection {
+    fn check(&self, _: &mut Checker) {}
+}
+
+impl Section for DataSection {
+    fn check(&self, c: &mut Checker) {
+        if let Err(e) = self.source.parsed() {
+            c.check(false, "source", format!("{:?}", self.source), e);
         }
-        c.fraction("distillation.hard_weight", d.hard_weight, false);
-
-        if let Some(p) = &self.paper {
-            c.check(
-                !p.table.trim().is_empty(),
-                "paper.table",
-                format!("{:?}", p.table),
-                "the table the numbers come from, e.g. \"Table 6\"",
-            );
-            c.check(
-                !p.row.trim().is_empty(),
-                "paper.row",
-                format!("{:?}", p.row),
-                "the row of the table, e.g. \"+ cosine decay\"",
-            );
-            let percent = |v: f64| v.is_finite() && v > 0.0 && v <= 100.0;
-            c.check(
-                percent(p.top1),
-                "paper.top1",
-                p.top1,
-                "a top-1 accuracy in percent, in (0, 100]",
-            );
-            if let Some(top5) = p.top5 {
-                c.check(
-                    percent(top5) && top5 >= p.top1,
-                    "paper.top5",
-                    top5,
-                    &format!("a top-5 accuracy in percent, from top1 ({}) to 100", p.top1),
-                );
-            }
-        }
-
         c.check(
-            self.checkpoint.every_epochs >= 1,
-            "checkpoint.every_epochs",
-            self.checkpoint.every_epochs,
+            self.val_fraction > 0.0 && self.val_fraction < 1.0,
+            "val_fraction",
+            self.val_fraction,
+            "a fraction in (0, 1)",
+        );
+        let most = BUILTIN_MAX_CLASSES;
+        c.check(
+            (2..=most).contains(&self.builtin_classes),
+            "builtin_classes",
+            self.builtin_classes,
+            &format!("between 2 and {most} (the built-in dataset's distinct classes)"),
+        );
+        c.check(
+            self.builtin_train_per_class >= 1,
+            "builtin_train_per_class",
+            self.builtin_train_per_class,
             "at least 1",
         );
-        c
+        c.check(
+            self.builtin_val_per_class >= 1,
+            "builtin_val_per_class",
+            self.builtin_val_per_class,
+            "at least 1",
+        );
+        c.check(
+            self.builtin_size >= 8 && self.builtin_size <= 1024,
+            "builtin_size",
+            self.builtin_size,
+            "between 8 and 1024 pixels",
+        );
+        c.check(
+            (0.0..=1.0).contains(&self.builtin_difficulty),
+            "builtin_difficulty",
+            self.builtin_difficulty,
+            "a number from 0 (clean) to 1 (hardest)",
+        );
+        c.check(
+            self.prefetch >= 1,
+            "prefetch",
+            self.prefetch,
+            "at least 1 batch",
+        );
+    }
+}
+
+impl Section for AugmentSection {
+    fn check(&self, c: &mut Checker) {
+        c.range("crop_area", self.crop_area, 0.0, 1.0);
+        c.check(
+            self.crop_area[0] > 0.0,
+            "crop_area",
+            format!("[{}, {}]", self.crop_area[0], self.crop_area[1]),
+            "a lower bound > 0",
+        );
+        c.range("crop_aspect", self.crop_aspect, 0.01, 100.0);
+        c.below_one("jitter", self.jitter);
+        c.at_least_zero("lighting_std", self.lighting_std);
+        c.fraction("val_crop_ratio", self.val_crop_ratio, true);
+    }
+}
+
+impl Section for OptimizerSection {
+    fn check(&self, c: &mut Checker) {
+        c.below_one("momentum", self.momentum);
+        c.at_least_zero("weight_decay", self.weight_decay);
+    }
+}
+
+impl Section for ScheduleSection {
+    fn check(&self, c: &mut Checker) {
+        c.check(
+            self.step_epochs.windows(2).all(|w| w[0] < w[1]),
+            "step_epochs",
+            format!("{:?}", self.step_epochs),
+            "epochs in increasing order",
+        );
+        c.check(
+            self.step_factor > 0.0 && self.step_factor <= 1.0,
+            "step_factor",
+            self.step_factor,
+            "a factor in (0, 1]",
+        );
+    }
+}
+
+impl Section for LinearScaling {
+    fn check(&self, c: &mut Checker) {
+        c.check(
+            self.reference_batch >= 1,
+            "reference_batch",
+            self.reference_batch,
+            "at least 1",
+        );
+    }
+}
+
+/// `warmup.epochs` is checked against `epochs` (`check_across_sections`).
+impl Section for Warmup {
+    fn check(&self, _: &mut Checker) {}
+}
+
+/// An on/off switch has nothing out of range.
+impl Section for Toggle {
+    fn check(&self, _: &mut Checker) {}
+}
+
+impl Section for LowPrecision {
+    fn check(&self, c: &mut Checker) {
+        c.check(
+            self.loss_scale.is_finite() && self.loss_scale >= 1.0,
+            "loss_scale",
+            self.loss_scale,
+            "a number >= 1",
+        );
+        c.check(
+            self.growth_interval >= 1,
+            "growth_interval",
+            self.growth_interval,
+            "at least 1",
+        );
+    }
+}
+
+impl Section for LabelSmoothing {
+    fn check(&self, c: &mut Checker) {
+        c.below_one("epsilon", self.epsilon);
+    }
+}
+
+impl Section for Mixup {
+    fn check(&self, c: &mut Checker) {
+        c.positive("alpha", self.alpha);
+    }
+}
+
+impl Section for Distillation {
+    fn check(&self, c: &mut Checker) {
+        c.positive("temperature", self.temperature);
+        c.fraction("hard_weight", self.hard_weight, false);
+    }
+}
+
+impl Section for CheckpointSection {
+    fn check(&self, c: &mut Checker) {
+        c.check(
+            self.every_epochs >= 1,
+            "every_epochs",
+            self.every_epochs,
+            "at least 1",
+        );
+    }
+}
+
+impl Section for PaperReference {
+    fn check(&self, c: &mut Checker) {
+        c.check(
+            !self.table.trim().is_empty(),
+            "table",
+            format!("{:?}", self.table),
+            "the table the numbers come from, e.g. \"Table 6\"",
+        );
+        c.check(
+            !self.row.trim().is_empty(),
+            "row",
+            format!("{:?}", self.row),
+            "the row of the table, e.g. \"+ cosine decay\"",
+        );
+        let percent = |v: f64| v.is_finite() && v > 0.0 && v <= 100.0;
+        c.check(
+            percent(self.top1),
+            "top1",
+            self.top1,
+            "a top-1 accuracy in percent, in (0, 100]",
+        );
+        if let Some(top5) = self.top5 {
+            c.check(
+                percent(top5) && top5 >= self.top1,
+                "top5",
+                top5,
+                &format!(
+                    "a top-5 accuracy in percent, from top1 ({}) to 100",
+                    self.top1
+                ),
+            );
+        }
     }
 }
 
@@ -366,6 +337,57 @@ mod tests {
     #[test]
     fn defaults_are_valid() {
         RunConfig::default().validate().unwrap();
+    }
+
+    /// Every table of the run config's schema is a section that validation checks: a section
+    /// declared among the top-level values (or anywhere but `sections { }`) fails here.
+    #[test]
+    fn validation_reaches_every_section() {
+        let mut reached = RunConfig::default().check_values().reached().to_vec();
+        let mut tables: Vec<&str> = crate::config::schema::run_schema()
+            .iter()
+            .filter(|(_, v)| v.is_table())
+            .map(|(k, _)| k.as_str())
+            .collect();
+        reached.sort_unstable();
+        tables.sort_unstable();
+        assert_eq!(reached, tables);
+        let mut sections = RunConfig::SECTIONS.to_vec();
+        sections.sort_unstable();
+        assert_eq!(sections, tables);
+    }
+
+    /// A problem inside a section is named under the section's key; the limits across
+    /// sections come before the sections' own checks.
+    #[test]
+    fn sections_name_their_keys_in_full() {
+        let mut c = RunConfig::default();
+        c.epochs = 4;
+        c.mixup.enabled = true;
+        c.mixup.off_epochs = 4;
+        c.cutmix.alpha = -1.0;
+        c.distillation.enabled = true;
+        c.distillation.teacher = "t".into();
+        c.loss.kind = crate::config::LossKind::Bce;
+        c.paper = Some(crate::config::PaperReference::default());
+        let keys: Vec<String> = c
+            .validate()
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|v| v.key)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "mixup.off_epochs",
+                "loss.kind",
+                "cutmix.alpha",
+                "paper.table",
+                "paper.row",
+                "paper.top1"
+            ]
+        );
     }
 
     #[test]

@@ -42,6 +42,13 @@ fn names_are_unique_and_every_key_is_a_config_key() {
             "{}",
             t.name
         );
+        // A switch lives in a section (which validation reaches) or at the top of the file.
+        let section = t.switch.key().split('.').next().unwrap();
+        assert!(
+            !t.switch.key().contains('.') || RunConfig::SECTIONS.contains(&section),
+            "{}",
+            t.name
+        );
         for p in t.params {
             assert!(
                 crate::config::overrides::get_value(&c, p.key).is_some(),
